@@ -1,0 +1,44 @@
+"""Argument checks and model assembly shared by every builder."""
+
+import os
+
+import keras
+
+from convnets_tf.layers import POOLINGS
+
+
+def check_arguments(name, input_shape, min_size, pooling, weights):
+    """Rejects impossible arguments before TensorFlow fails deep inside.
+
+    `min_size` is the smallest height and width the model accepts.
+    """
+    if len(input_shape) != 3:
+        raise ValueError(
+            f"{name}: input_shape must be (height, width, channels), "
+            f"got {input_shape}."
+        )
+    height, width, _ = input_shape
+    if height < min_size or width < min_size:
+        raise ValueError(
+            f"{name}: input size {height}x{width} is too small; the minimum "
+            f"is {min_size}x{min_size}. Resize the images or use a CIFAR "
+            f"variant (see convnets_tf.list_models())."
+        )
+    if pooling not in POOLINGS:
+        raise ValueError(
+            f"{name}: pooling must be one of {POOLINGS}, got {pooling!r}."
+        )
+    if weights is not None and not os.path.isfile(weights):
+        raise ValueError(
+            f"{name}: weights must be None or the path to a weights file; "
+            f"{weights!r} is not a file. No pretrained weights are downloaded "
+            f"for this model."
+        )
+
+
+def make_model(inputs, outputs, name, weights):
+    """Wraps the graph in a `keras.Model` and loads `weights` if given."""
+    model = keras.Model(inputs, outputs, name=name)
+    if weights is not None:
+        model.load_weights(weights)
+    return model
