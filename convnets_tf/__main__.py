@@ -1,0 +1,106 @@
+"""Command line: `python -m convnets_tf {train,evaluate,list}`.
+
+    python -m convnets_tf train lenet5 --dataset cifar10 --epochs 30 \
+        --batch-size 128 --out runs/lenet5
+    python -m convnets_tf evaluate runs/lenet5/model.keras
+    python -m convnets_tf list
+
+Running the same `train` command again after an interruption resumes from the
+last finished epoch.
+"""
+
+import argparse
+import sys
+
+from convnets_tf.train import OPTIMIZERS, PRECISIONS
+
+
+def train(args):
+    from convnets_tf import build
+    from convnets_tf.data import load_cifar
+    from convnets_tf.train import train_cifar
+
+    data = load_cifar(args.dataset, source=args.data)
+    num_classes = 10 if args.dataset == "cifar10" else 100
+    image_shape = data[0][0].shape[1:]
+    model = train_cifar(
+        lambda: build(args.model, input_shape=image_shape, num_classes=num_classes),
+        data,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        out_dir=args.out,
+        precision=args.precision,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+    )
+    print(f"Saved {args.out}/model.keras, history.csv and curves.png "
+          f"({model.count_params():,} parameters).")
+
+
+def evaluate(args):
+    import keras
+    import numpy as np
+
+    import convnets_tf  # noqa: F401  (registers the custom layers)
+    from convnets_tf.data import load_cifar, make_dataset
+
+    model = keras.models.load_model(args.model, compile=False)
+    # The number of outputs says which data set the model was trained on.
+    name = {10: "cifar10", 100: "cifar100"}.get(model.output_shape[-1])
+    if name is None:
+        raise ValueError(
+            f"{args.model} has {model.output_shape[-1]} outputs; "
+            "only CIFAR-10 (10) and CIFAR-100 (100) models can be evaluated."
+        )
+    _, (x_test, y_test) = load_cifar(name, source=args.data)
+    probs = model.predict(make_dataset(x_test, y_test, 256, training=False), verbose=0)
+    accuracy = float(np.mean(np.argmax(probs, axis=-1) == y_test))
+    print(f"test accuracy: {accuracy:.4f} ({len(y_test)} {name} test images)")
+
+
+def list_models(args):
+    from convnets_tf import list_models
+
+    print("\n".join(list_models()))
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m convnets_tf", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("train", help="train a model on CIFAR")
+    p.add_argument("model", help="a name from `python -m convnets_tf list`")
+    p.add_argument("--dataset", choices=("cifar10", "cifar100"), default="cifar10")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--out", required=True, help="run directory; reused to resume")
+    p.add_argument("--data", help="an .npz with x_train, y_train, x_test, y_test")
+    p.add_argument("--precision", choices=PRECISIONS, default="auto")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    p.add_argument("--lr", type=float, help="peak learning rate (default: 0.1 "
+                   "for SGD, 1e-3 for AdamW)")
+    p.set_defaults(run=train)
+
+    p = commands.add_parser("evaluate", help="print a saved model's test accuracy")
+    p.add_argument("model", help="a saved .keras model")
+    p.add_argument("--data", help="an .npz with x_train, y_train, x_test, y_test")
+    p.set_defaults(run=evaluate)
+
+    p = commands.add_parser("list", help="print the model names")
+    p.set_defaults(run=list_models)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        args.run(args)
+    except (ValueError, FileNotFoundError, RuntimeError, FloatingPointError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

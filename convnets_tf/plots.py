@@ -1,0 +1,29 @@
+"""Training curves."""
+
+import matplotlib.pyplot as plt
+
+from convnets_tf.history import read_rows
+
+
+def plot_history(history_csv, path=None):
+    """Plots train and validation loss and accuracy from a `history.csv`.
+
+    Saves a PNG to `path` if given and returns the figure (notebooks show it
+    inline).
+    """
+    rows = read_rows(history_csv)
+    epochs = [int(row["epoch"]) + 1 for row in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        for prefix, label in (("", "train"), ("val_", "validation")):
+            if rows and prefix + metric in rows[0]:
+                ax.plot(epochs, [row[prefix + metric] for row in rows],
+                        marker="o", label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
