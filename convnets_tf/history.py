@@ -13,21 +13,22 @@ def read_header(path):
 
 
 def read_rows(path, raw=False):
-    """The complete rows of a history CSV: dicts of floats, or raw lists.
-
-    A row cut short by a kill during writing is skipped.
-    """
+    """The complete rows of a history CSV: dicts of floats, or raw lists."""
     header = read_header(path)
     if not header:
         return []
     with open(path, newline="") as f:
         rows = list(csv.reader(f))[1:]
-    complete = []
-    for row in rows:
-        try:
-            values = [float(v) for v in row]
-        except ValueError:
-            continue
-        if len(row) == len(header):
-            complete.append(row if raw else dict(zip(header, values)))
-    return complete
+    # A row cut short by a kill has fewer fields; "NA" marks a missing value.
+    return [
+        row if raw else {key: _number(value) for key, value in zip(header, row)}
+        for row in rows
+        if len(row) == len(header) and row[0].isdigit()
+    ]
+
+
+def _number(value):
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")

@@ -197,6 +197,29 @@ class ResumableCSVLogger(keras.callbacks.CSVLogger):
         super().on_epoch_begin(epoch, logs)
 
 
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """Keras' BackupAndRestore whose files are never half-written.
+
+    Keras writes the backup in place, so a `kill -9` during the write leaves
+    a corrupt file that stops the run from resuming. Here both files are
+    written beside the old ones, then renamed over them (an atomic step).
+    """
+
+    def _save_model(self):
+        final = self._weights_path, self._training_metadata_path
+        partial = (
+            os.path.join(self.backup_dir, "partial.weights.h5"),
+            os.path.join(self.backup_dir, "partial_metadata.json"),
+        )
+        self._weights_path, self._training_metadata_path = partial
+        try:
+            super()._save_model()
+        finally:
+            self._weights_path, self._training_metadata_path = final
+        for source, target in zip(partial, final):
+            os.replace(source, target)
+
+
 class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
     """Stops training on a NaN or infinite loss with an error that says what
     to do. The last finished epoch stays in the backup."""
@@ -234,7 +257,8 @@ def training_callbacks(out_dir):
             out_dir / "best.keras", monitor="val_accuracy", mode="max",
             save_best_only=True, initial_value_threshold=best_so_far,
         ),
-        keras.callbacks.BackupAndRestore(out_dir / "backup", delete_checkpoint=False),
+        # Kept after the last epoch, so rerunning a finished run is a no-op.
+        AtomicBackupAndRestore(str(out_dir / "backup"), delete_checkpoint=False),
         TerminateOnNaN(),
     ]
 
@@ -246,6 +270,7 @@ def train_cifar(
     batch_size,
     out_dir,
     precision="auto",
+    strategy=None,
     verbose=1,
     **recipe,
 ):
@@ -260,6 +285,7 @@ def train_cifar(
         out_dir: gets `history.csv`, `best.keras`, `backup/`, the final
             `model.keras` and `curves.png`.
         precision: see `set_precision`.
+        strategy: a `tf.distribute.Strategy`; by default `get_strategy()`.
         verbose: Keras' progress display: 1 a bar, 2 a line per epoch.
         **recipe: passed to `compile_model` (optimizer, learning_rate, ...).
 
@@ -273,7 +299,7 @@ def train_cifar(
             f"batch_size {batch_size} is larger than the {len(x_train)} "
             "training images; use a smaller batch."
         )
-    strategy = get_strategy()
+    strategy = strategy or get_strategy()
     set_precision(precision)
     with strategy.scope():
         model = build_model()

@@ -1,0 +1,39 @@
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10_sample.npz"
+
+
+@pytest.fixture(autouse=True)
+def float32_policy():
+    """Every test starts and ends in float32, whatever it sets."""
+    keras.mixed_precision.set_global_policy("float32")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.fixture
+def tiny_cifar(tmp_path):
+    """A small CIFAR-10-shaped .npz: real sample images when available."""
+    source = os.environ.get("CONVNETS_TF_DATA") or SAMPLE
+    rng = np.random.default_rng(0)
+    if Path(source).exists():
+        with np.load(source) as data:
+            arrays = {
+                "x_train": data["x_train"][:512], "y_train": data["y_train"][:512],
+                "x_test": data["x_test"][:128], "y_test": data["y_test"][:128],
+            }
+    else:
+        arrays = {
+            "x_train": rng.integers(0, 256, (512, 32, 32, 3), dtype=np.uint8),
+            "y_train": rng.integers(0, 10, 512, dtype=np.uint8),
+            "x_test": rng.integers(0, 256, (128, 32, 32, 3), dtype=np.uint8),
+            "y_test": rng.integers(0, 10, 128, dtype=np.uint8),
+        }
+    path = tmp_path / "tiny_cifar10.npz"
+    np.savez(path, **arrays)
+    return path

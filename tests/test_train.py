@@ -1,0 +1,192 @@
+"""Strategy and precision selection, the recipe, and resumable training."""
+
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import convnets_tf
+from convnets_tf import train
+from convnets_tf.data import load_cifar
+from convnets_tf.history import read_rows
+
+
+def test_without_tpu_the_probe_is_skipped(monkeypatch, capfd):
+    # Off TPU machines the resolver would wait on a metadata server: it must
+    # not even be constructed.
+    def no_probe(*args, **kwargs):
+        raise AssertionError("probed for a TPU")
+    monkeypatch.setattr(tf.distribute.cluster_resolver, "TPUClusterResolver", no_probe)
+    monkeypatch.delenv("COLAB_TPU_ADDR", raising=False)
+    monkeypatch.delenv("TPU_NAME", raising=False)
+    strategy = train.get_strategy()
+    assert strategy is tf.distribute.get_strategy()
+    assert strategy.num_replicas_in_sync == 1
+    assert capfd.readouterr().out == ""
+
+
+def test_a_failing_tpu_probe_falls_back_quietly(monkeypatch, capfd):
+    def unreachable(*args, **kwargs):
+        raise ValueError("Please provide a TPU Name to connect to.")
+    monkeypatch.setattr(tf.distribute.cluster_resolver, "TPUClusterResolver", unreachable)
+    monkeypatch.setenv("COLAB_TPU_ADDR", "10.0.0.2:8470")
+    assert train.get_strategy() is tf.distribute.get_strategy()
+    assert capfd.readouterr().out == ""
+
+
+def test_two_replica_mirrored_strategy(tiny_cifar, tmp_path):
+    # Two logical CPUs stand in for two GPUs; the recipe then trains with a
+    # real MirroredStrategy. A fresh process, since devices are set at start.
+    script = textwrap.dedent(f"""
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        cpus = tf.config.list_logical_devices("CPU")
+        real = tf.config.list_logical_devices
+        tf.config.list_logical_devices = (
+            lambda kind=None: cpus if kind == "GPU" else real(kind))
+
+        import convnets_tf
+        from convnets_tf import train
+        from convnets_tf.data import load_cifar
+        strategy = train.get_strategy()
+        # Back to the truth, so the recipe does not turn on XLA for "GPUs".
+        tf.config.list_logical_devices = real
+        assert isinstance(strategy, tf.distribute.MirroredStrategy), strategy
+        assert strategy.num_replicas_in_sync == 2
+        model = train.train_cifar(
+            lambda: convnets_tf.build("lenet5_modern", input_shape=(32, 32, 3)),
+            load_cifar(source=r"{tiny_cifar}"), epochs=1, batch_size=64,
+            out_dir=r"{tmp_path}", strategy=strategy, verbose=0)
+        kernel = model.trainable_variables[0].value
+        assert isinstance(kernel, tf.distribute.DistributedValues), type(kernel)
+        print("replicas", strategy.num_replicas_in_sync)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "replicas 2" in result.stdout
+    assert len(read_rows(tmp_path / "history.csv")) == 1
+
+
+@pytest.fixture
+def fake_devices(monkeypatch):
+    """Pretends TPUs or GPUs of given compute capabilities are present."""
+    def install(tpu=False, gpu_capabilities=()):
+        gpus = [f"GPU:{i}" for i in range(len(gpu_capabilities))]
+        details = dict(zip(gpus, gpu_capabilities))
+        monkeypatch.setattr(tf.config, "list_logical_devices",
+                            lambda kind=None: ["TPU:0"] if tpu and kind == "TPU"
+                            else gpus if kind == "GPU" else [])
+        monkeypatch.setattr(tf.config, "list_physical_devices",
+                            lambda kind=None: gpus if kind == "GPU" else [])
+        monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                            lambda gpu: {"compute_capability": details[gpu]})
+    return install
+
+
+@pytest.mark.parametrize("devices, expected", [
+    ({}, "float32"),
+    ({"tpu": True}, "mixed_bfloat16"),
+    ({"gpu_capabilities": [(8, 0)]}, "mixed_float16"),
+    ({"gpu_capabilities": [(7, 0), (7, 5)]}, "mixed_float16"),
+    ({"gpu_capabilities": [(6, 1)]}, "float32"),
+])
+def test_auto_precision(fake_devices, devices, expected):
+    fake_devices(**devices)
+    assert train.set_precision("auto").name == expected
+    assert keras.mixed_precision.global_policy().name == expected
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_float16", "mixed_bfloat16"])
+def test_explicit_precision(policy):
+    assert train.set_precision(policy).name == policy
+    assert keras.layers.Dense(1).dtype_policy.name == policy
+
+
+def test_unknown_precision_lists_the_choices():
+    with pytest.raises(ValueError, match="mixed_bfloat16"):
+        train.set_precision("float16")
+
+
+def small_model():
+    return convnets_tf.build("lenet5_modern", input_shape=(32, 32, 3))
+
+
+def test_mixed_float16_gets_loss_scaling_and_cpu_gets_no_xla():
+    train.set_precision("mixed_float16")
+    model = small_model()
+    train.compile_model(model, steps_per_epoch=10, epochs=2)
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert model.jit_compile is False
+
+    train.set_precision("float32")
+    model = small_model()
+    train.compile_model(model, steps_per_epoch=10, epochs=2, optimizer="adamw")
+    assert isinstance(model.optimizer, keras.optimizers.AdamW)
+
+
+def test_accelerators_get_xla(fake_devices):
+    fake_devices(gpu_capabilities=[(8, 0)])
+    model = small_model()
+    train.compile_model(model, steps_per_epoch=10, epochs=2)
+    assert model.jit_compile is True
+
+
+def test_warmup_then_cosine_to_zero():
+    schedule = train.warmup_cosine(0.1, steps_per_epoch=10, epochs=50)
+    assert float(schedule(0)) == 0.0
+    np.testing.assert_allclose(float(schedule(50)), 0.1, rtol=1e-5)  # 5 epochs
+    assert float(schedule(275)) < 0.1
+    np.testing.assert_allclose(float(schedule(500)), 0.0, atol=1e-7)
+
+
+def test_unknown_optimizer():
+    with pytest.raises(ValueError, match="sgd, adamw"):
+        train.compile_model(small_model(), 10, 2, optimizer="rmsprop")
+
+
+def test_nan_loss_stops_with_advice(tiny_cifar, tmp_path):
+    with pytest.raises(FloatingPointError, match="Lower the learning rate"):
+        train.train_cifar(small_model, load_cifar(source=tiny_cifar), epochs=2,
+                          batch_size=64, out_dir=tmp_path, verbose=0,
+                          learning_rate=1e30, warmup_epochs=0)
+
+
+def test_batch_larger_than_data(tiny_cifar, tmp_path):
+    with pytest.raises(ValueError, match="smaller batch"):
+        train.train_cifar(small_model, load_cifar(source=tiny_cifar), epochs=1,
+                          batch_size=4096, out_dir=tmp_path)
+
+
+def test_resume_runs_only_the_missing_epochs(tiny_cifar, tmp_path):
+    data = load_cifar(source=tiny_cifar)
+    train.train_cifar(small_model, data, epochs=2, batch_size=64,
+                      out_dir=tmp_path, verbose=0)
+    first = read_rows(tmp_path / "history.csv")
+    train.train_cifar(small_model, data, epochs=4, batch_size=64,
+                      out_dir=tmp_path, verbose=0)
+    rows = read_rows(tmp_path / "history.csv")
+    assert [row["epoch"] for row in rows] == [0, 1, 2, 3]
+    assert rows[:2] == first  # finished epochs were not redone
+    for name in ("model.keras", "best.keras", "curves.png"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_csv_logger_drops_rows_of_epochs_that_rerun(tmp_path):
+    path = tmp_path / "history.csv"
+    # Epoch 2's row was written, then the run died before its backup; the
+    # last line was cut mid-write.
+    path.write_text("epoch,loss,val_loss\r\n0,1.0,NA\r\n1,0.9,NA\r\n2,0.8,NA\r\n3,0.")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.zeros((4, 2)), np.zeros(4), initial_epoch=2, epochs=4,
+              verbose=0, callbacks=[train.ResumableCSVLogger(path)])
+    rows = read_rows(path)
+    assert [row["epoch"] for row in rows] == [0, 1, 2, 3]
+    assert rows[1]["loss"] == 0.9 and rows[2]["loss"] != 0.8
