@@ -1,11 +1,12 @@
 """The training recipe: distribution strategy, precision policy, compile and
 fit with resumable callbacks.
 
-    strategy = get_strategy()
-    set_precision("auto")
-    run = train_cifar(lambda: build("lenet5", input_shape=(32, 32, 3)),
-                      load_cifar("cifar10"), epochs=30, batch_size=128,
-                      out_dir="runs/lenet5")
+    model = train_cifar(
+        lambda: build("lenet5", input_shape=(32, 32, 3), num_classes=10),
+        load_cifar("cifar10"), epochs=30, batch_size=128, out_dir="runs/lenet5")
+
+Running the same call again after an interruption resumes from the last
+finished epoch in `out_dir`.
 """
 
 import csv
