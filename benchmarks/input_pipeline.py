@@ -9,7 +9,7 @@ same kind of batches, so the ratio is the speed-up of the training pipeline.
 
 Measured on a 2-core CPU, 10k-image offline sample, three runs of
 
-    python benchmarks/input_pipeline.py --data /work/shared/data/cifar10_sample.npz --epochs 5
+    python benchmarks/input_pipeline.py --data ../shared/data/cifar10_sample.npz --epochs 5
 
 naive 16,300-20,000 images/s, make_dataset 129,000-143,000 images/s,
 ours / naive 7.1-7.9x.
