@@ -1,12 +1,15 @@
 """Training curves."""
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 from convnets_tf.history import read_rows
 
 
 def plot_history(history_csv, path=None):
     """Plots train and validation loss and accuracy from a `history.csv`.
+
+    `train_cifar` validates on the test split, so the curve is labelled so.
 
     Saves a PNG to `path` if given and returns the figure (notebooks show it
     inline).
@@ -15,11 +18,12 @@ def plot_history(history_csv, path=None):
     epochs = [int(row["epoch"]) + 1 for row in rows]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     for ax, metric in zip(axes, ("loss", "accuracy")):
-        for prefix, label in (("", "train"), ("val_", "validation")):
+        for prefix, label in (("", "train"), ("val_", "test")):
             if rows and prefix + metric in rows[0]:
                 ax.plot(epochs, [row[prefix + metric] for row in rows],
                         marker="o", label=label)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()

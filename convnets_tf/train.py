@@ -45,13 +45,24 @@ def _tpu_resolver():
         return None
 
 
+_tpu_strategy = None
+
+
 def get_strategy():
-    """Picks the distribution strategy: TPU, then several GPUs, then default."""
-    resolver = _tpu_resolver()
-    if resolver is not None:
-        tf.config.experimental_connect_to_cluster(resolver)
-        tf.tpu.experimental.initialize_tpu_system(resolver)
-        return tf.distribute.TPUStrategy(resolver)
+    """Picks the distribution strategy: TPU, then several GPUs, then default.
+
+    The TPU strategy is made once and reused: initialising the TPU system
+    again would wipe what is on it.
+    """
+    global _tpu_strategy
+    if _tpu_strategy is None:
+        resolver = _tpu_resolver()
+        if resolver is not None:
+            tf.config.experimental_connect_to_cluster(resolver)
+            tf.tpu.experimental.initialize_tpu_system(resolver)
+            _tpu_strategy = tf.distribute.TPUStrategy(resolver)
+    if _tpu_strategy is not None:
+        return _tpu_strategy
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
@@ -262,6 +273,27 @@ def training_callbacks(out_dir):
         AtomicBackupAndRestore(str(out_dir / "backup"), delete_checkpoint=False),
         TerminateOnNaN(),
     ]
+
+
+def describe_run(data, epochs, batch_size):
+    """Hardware, precision, data and schedule of a run, in one line, so
+    that every reported number says where it came from."""
+    tpus = tf.config.list_logical_devices("TPU")
+    gpus = tf.config.list_physical_devices("GPU")
+    if tpus:
+        hardware = f"{len(tpus)} TPU cores"
+    elif gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        hardware = f"{len(gpus)} x {details.get('device_name', 'GPU')}"
+    else:
+        hardware = f"{len(os.sched_getaffinity(0))}-core CPU"
+    (x_train, _), (x_test, _) = data
+    source = os.path.basename(os.environ.get("CONVNETS_TF_DATA", "")) or "keras.datasets"
+    return (
+        f"{hardware}, {keras.mixed_precision.global_policy().name}, "
+        f"{len(x_train):,} training / {len(x_test):,} test images ({source}), "
+        f"{epochs} epoch{'s' if epochs != 1 else ''}, batch {batch_size}"
+    )
 
 
 def train_cifar(

@@ -190,3 +190,13 @@ def test_csv_logger_drops_rows_of_epochs_that_rerun(tmp_path):
     rows = read_rows(path)
     assert [row["epoch"] for row in rows] == [0, 1, 2, 3]
     assert rows[1]["loss"] == 0.9 and rows[2]["loss"] != 0.8
+
+
+def test_describe_run_names_hardware_precision_data_and_schedule(tiny_cifar, monkeypatch):
+    monkeypatch.setenv("CONVNETS_TF_DATA", str(tiny_cifar))
+    train.set_precision("mixed_bfloat16")
+    line = train.describe_run(load_cifar(), epochs=2, batch_size=64)
+    assert line.endswith(
+        "mixed_bfloat16, 512 training / 128 test images (tiny_cifar10.npz), "
+        "2 epochs, batch 64")
+    assert "-core CPU" in line

@@ -29,7 +29,9 @@ C3_TABLE = (
 @keras.saving.register_keras_serializable(package="convnets_tf")
 def scaled_tanh(x):
     """The paper's squashing function f(a) = A tanh(S a), A=1.7159, S=2/3
-    (Appendix A): f(1) = 1 and f(-1) = -1, with maximal gain there."""
+    (Appendix A): f(1) = 1 and f(-1) = -1, where its second derivative
+    peaks, so targets of +-1 sit in the non-linear range, not on the
+    asymptotes."""
     return 1.7159 * keras.ops.tanh(2.0 / 3.0 * x)
 
 
