@@ -200,3 +200,17 @@ def test_describe_run_names_hardware_precision_data_and_schedule(tiny_cifar, mon
         "mixed_bfloat16, 512 training / 128 test images (tiny_cifar10.npz), "
         "2 epochs, batch 64")
     assert "-core CPU" in line
+
+
+def test_weight_decay_skips_biases():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    train.compile_model(model, steps_per_epoch=1, epochs=1, learning_rate=1.0,
+                        weight_decay=0.1, warmup_epochs=0)
+    kernel, bias = model.get_weights()
+    bias += 1.0
+    model.set_weights([kernel, bias])
+    zeros = [tf.zeros_like(v) for v in model.trainable_variables]
+    model.optimizer.apply_gradients(zip(zeros, model.trainable_variables))
+    new_kernel, new_bias = model.get_weights()
+    np.testing.assert_allclose(new_kernel, kernel * (1 - 0.1), rtol=1e-6)
+    np.testing.assert_array_equal(new_bias, bias)
