@@ -12,6 +12,7 @@ last finished epoch.
 import argparse
 import sys
 
+from convnets_tf.data import NUM_CLASSES
 from convnets_tf.train import OPTIMIZERS, PRECISIONS
 
 
@@ -21,10 +22,10 @@ def train(args):
     from convnets_tf.train import train_cifar
 
     data = load_cifar(args.dataset, source=args.data)
-    num_classes = 10 if args.dataset == "cifar10" else 100
     image_shape = data[0][0].shape[1:]
     model = train_cifar(
-        lambda: build(args.model, input_shape=image_shape, num_classes=num_classes),
+        lambda: build(args.model, input_shape=image_shape,
+                      num_classes=NUM_CLASSES[args.dataset]),
         data,
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -46,11 +47,12 @@ def evaluate(args):
 
     model = keras.models.load_model(args.model, compile=False)
     # The number of outputs says which data set the model was trained on.
-    name = {10: "cifar10", 100: "cifar100"}.get(model.output_shape[-1])
+    outputs = model.output_shape[-1]
+    name = next((name for name, n in NUM_CLASSES.items() if n == outputs), None)
     if name is None:
         raise ValueError(
-            f"{args.model} has {model.output_shape[-1]} outputs; "
-            "only CIFAR-10 (10) and CIFAR-100 (100) models can be evaluated."
+            f"{args.model} has {outputs} outputs; only models with "
+            f"{' or '.join(map(str, NUM_CLASSES.values()))} (CIFAR) can be evaluated."
         )
     _, (x_test, y_test) = load_cifar(name, source=args.data)
     probs = model.predict(make_dataset(x_test, y_test, 256, training=False), verbose=0)
@@ -71,7 +73,7 @@ def parse_args(argv):
 
     p = commands.add_parser("train", help="train a model on CIFAR")
     p.add_argument("model", help="a name from `python -m convnets_tf list`")
-    p.add_argument("--dataset", choices=("cifar10", "cifar100"), default="cifar10")
+    p.add_argument("--dataset", choices=tuple(NUM_CLASSES), default="cifar10")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--out", required=True, help="run directory; reused to resume")

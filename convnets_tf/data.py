@@ -22,7 +22,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CIFAR_MEAN = (125.3, 123.0, 113.9)
 CIFAR_STD = (63.0, 62.1, 66.7)
 
-_NUM_CLASSES = {"cifar10": 10, "cifar100": 100}
+NUM_CLASSES = {"cifar10": 10, "cifar100": 100}
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 _ENV_VAR = "CONVNETS_TF_DATA"
 _EXPECTED = (
@@ -41,11 +41,11 @@ def load_cifar(name="cifar10", source=None):
     Returns:
         `(x_train, y_train), (x_test, y_test)`.
     """
-    if name not in _NUM_CLASSES:
+    if name not in NUM_CLASSES:
         raise ValueError(
             f"Unknown dataset {name!r}; expected 'cifar10' or 'cifar100'."
         )
-    num_classes = _NUM_CLASSES[name]
+    num_classes = NUM_CLASSES[name]
     if source is not None:
         return _load_npz(_existing(source, "the `source` argument"), num_classes)
     if os.environ.get(_ENV_VAR):
