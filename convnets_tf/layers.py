@@ -69,3 +69,36 @@ def global_pool(x, pooling, name="pool"):
     if pooling == "max":
         return layers.GlobalMaxPooling2D(name=name)(x)
     return x
+
+
+def conv_bn_act(
+    x,
+    filters,
+    kernel_size,
+    name,
+    strides=1,
+    padding="same",
+    use_bias=False,
+    activation="relu",
+    bn_scale=True,
+    bn_epsilon=1e-3,
+):
+    """Convolution, batch normalisation and activation: the unit of nearly
+    every network since Inception v2 (Ioffe and Szegedy 2015).
+
+    The convolution needs no bias because BatchNorm's beta replaces it;
+    `use_bias`, `bn_scale` and `bn_epsilon` exist because keras.applications
+    families differ in exactly these, and matching them keeps their weights
+    loadable. `activation=None` leaves the output linear. Layers are named
+    `{name}_conv`, `{name}_bn` and `{name}_{activation}`.
+    """
+    x = layers.Conv2D(
+        filters, kernel_size, strides=strides, padding=padding,
+        use_bias=use_bias, name=f"{name}_conv",
+    )(x)
+    x = layers.BatchNormalization(
+        scale=bn_scale, epsilon=bn_epsilon, name=f"{name}_bn"
+    )(x)
+    if activation is not None:
+        x = layers.Activation(activation, name=f"{name}_{activation}")(x)
+    return x

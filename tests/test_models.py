@@ -7,10 +7,20 @@ import pytest
 import convnets_tf
 from convnets_tf.models import alexnet as alexnet_module
 
-# Trainable parameters of each registered model at its default arguments.
-REFERENCE_TRAINABLE = {
+# Trainable parameters of each registered model at its default arguments,
+# and the smallest input height and width it accepts. One block per family.
+REFERENCE_TRAINABLE = {}
+MIN_SIZE = {}
+
+# lenet
+REFERENCE_TRAINABLE.update({
     "lenet5": 60_850,  # paper, with a dense softmax output layer
     "lenet5_modern": 61_706,
+})
+MIN_SIZE.update({"lenet5": 32, "lenet5_modern": 32})
+
+# alexnet
+REFERENCE_TRAINABLE.update({
     "alexnet": 60_965_224,  # paper, two towers
     # The CIFAR stem has no published count: AlexNet less the 11x11 conv1
     # (a 3x3 one instead), fc6 reading a 3x3 map instead of 6x6, 10 classes.
@@ -18,10 +28,32 @@ REFERENCE_TRAINABLE = {
     - (11 * 11 - 3 * 3) * 3 * 96
     - (6 * 6 - 3 * 3) * 256 * 4096
     - 990 * 4097,
-}
+})
+MIN_SIZE.update({"alexnet": 67, "alexnet_cifar": 15})
 
-# Smallest input height and width each model accepts.
-MIN_SIZE = {"lenet5": 32, "lenet5_modern": 32, "alexnet": 67, "alexnet_cifar": 15}
+# vgg
+# (end vgg)
+
+# nin
+# (end nin)
+
+# googlenet
+# (end googlenet)
+
+# inception_v3
+# (end inception_v3)
+
+# inception_v4
+# (end inception_v4)
+
+# inception_resnet
+# (end inception_resnet)
+
+# resnet
+# (end resnet)
+
+# bit
+# (end bit)
 
 MODELS = convnets_tf.list_models()
 

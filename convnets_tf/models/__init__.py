@@ -1,3 +1,14 @@
 """One module per paper family; importing them fills the registry."""
 
-from convnets_tf.models import alexnet, lenet  # noqa: F401
+from convnets_tf.models import (  # noqa: F401
+    alexnet,
+    bit,
+    googlenet,
+    inception_resnet,
+    inception_v3,
+    inception_v4,
+    lenet,
+    nin,
+    resnet,
+    vgg,
+)
