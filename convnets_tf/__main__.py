@@ -22,14 +22,17 @@ def train(args):
     from convnets_tf.train import train_cifar
 
     data = load_cifar(args.dataset, source=args.data)
-    image_shape = data[0][0].shape[1:]
+    height, width, channels = data[0][0].shape[1:]
+    if args.image_size:
+        height = width = args.image_size
     model = train_cifar(
-        lambda: build(args.model, input_shape=image_shape,
+        lambda: build(args.model, input_shape=(height, width, channels),
                       num_classes=NUM_CLASSES[args.dataset]),
         data,
         epochs=args.epochs,
         batch_size=args.batch_size,
         out_dir=args.out,
+        image_size=args.image_size,
         precision=args.precision,
         optimizer=args.optimizer,
         learning_rate=args.lr,
@@ -46,6 +49,8 @@ def evaluate(args):
     from convnets_tf.data import load_cifar, make_dataset
 
     model = keras.models.load_model(args.model, compile=False)
+    # A model trained with auxiliary classifiers is judged by its main one.
+    model = keras.Model(model.inputs, model.outputs[0])
     # The number of outputs says which data set the model was trained on.
     outputs = model.output_shape[-1]
     name = next((name for name, n in NUM_CLASSES.items() if n == outputs), None)
@@ -55,7 +60,11 @@ def evaluate(args):
             f"{' or '.join(map(str, NUM_CLASSES.values()))} (CIFAR) can be evaluated."
         )
     _, (x_test, y_test) = load_cifar(name, source=args.data)
-    probs = model.predict(make_dataset(x_test, y_test, 256, training=False), verbose=0)
+    # Models trained with --image-size see the test images at their size.
+    size = model.input_shape[1]
+    dataset = make_dataset(x_test, y_test, 256, training=False,
+                           image_size=size if size != x_test.shape[1] else None)
+    probs = model.predict(dataset, verbose=0)
     accuracy = float(np.mean(np.argmax(probs, axis=-1) == y_test))
     print(f"test accuracy: {accuracy:.4f} ({len(y_test)} {name} test images)")
 
@@ -78,6 +87,8 @@ def parse_args(argv):
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--out", required=True, help="run directory; reused to resume")
     p.add_argument("--data", help="an .npz with x_train, y_train, x_test, y_test")
+    p.add_argument("--image-size", type=int, help="resize the images to this "
+                   "size, for models whose minimum input is larger than 32x32")
     p.add_argument("--precision", choices=PRECISIONS, default="auto")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     p.add_argument("--lr", type=float, help="peak learning rate (default: 0.1 "

@@ -135,7 +135,7 @@ def _download(name, cached, num_classes):
     return arrays
 
 
-def make_dataset(x, y, batch_size, training, seed=None):
+def make_dataset(x, y, batch_size, training, seed=None, image_size=None):
     """Builds a batched `tf.data.Dataset` of normalised images and labels.
 
     Training pipelines reshuffle every epoch, apply random 4-pixel-padded
@@ -149,6 +149,9 @@ def make_dataset(x, y, batch_size, training, seed=None):
         batch_size: examples per batch.
         training: whether to shuffle, augment and drop the remainder.
         seed: makes shuffling and augmentation reproducible.
+        image_size: if given, batches are resized (bilinear, after the
+            augmentation) to `image_size` x `image_size`, for models whose
+            minimum input is larger than CIFAR's 32x32.
 
     Returns:
         A dataset of `(float32 images, int32 labels)` batches.
@@ -164,7 +167,10 @@ def make_dataset(x, y, batch_size, training, seed=None):
     std = tf.broadcast_to(CIFAR_STD, x.shape[1:])
 
     def normalise(batch):
-        return (tf.cast(batch, tf.float32) - mean) / std
+        batch = (tf.cast(batch, tf.float32) - mean) / std
+        if image_size is not None:
+            batch = tf.image.resize(batch, (image_size, image_size))
+        return batch
 
     def eval_batch(indices):
         return normalise(tf.gather(images, indices)), tf.gather(labels, indices)

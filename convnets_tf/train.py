@@ -116,6 +116,7 @@ def compile_model(
     weight_decay=None,
     label_smoothing=0.1,
     warmup_epochs=None,
+    loss_weights=None,
 ):
     """Compiles `model` with the shared recipe.
 
@@ -126,7 +127,19 @@ def compile_model(
     Under `mixed_float16` Keras wraps the optimizer in a LossScaleOptimizer.
     XLA is on for GPU and TPU and off on CPU, where it is slower.
     Labels are one-hot (see `one_hot`), which label smoothing requires.
+
+    A model with several outputs has its main classifier first and auxiliary
+    classifiers after it (GoogLeNet, Inception v3). Each output gets the same
+    loss, weighted by `loss_weights[output name]` (1.0 when not given);
+    accuracy is measured on the main output only.
     """
+    names = model.output_names
+    unknown = sorted(set(loss_weights or {}) - set(names))
+    if unknown:
+        raise ValueError(
+            f"loss_weights names {unknown}, which are not outputs of "
+            f"{model.name}; its outputs are {names}."
+        )
     if optimizer not in OPTIMIZERS:
         raise ValueError(
             f"Unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}."
@@ -143,10 +156,16 @@ def compile_model(
             schedule, weight_decay=0.05 if weight_decay is None else weight_decay
         )
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
+    if len(names) == 1:
+        model.compile(optimizer=opt, loss=loss, metrics=["accuracy"],
+                      jit_compile=_has_accelerator())
+        return
     model.compile(
         optimizer=opt,
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing),
-        metrics=["accuracy"],
+        loss={name: loss for name in names},
+        loss_weights={name: (loss_weights or {}).get(name, 1.0) for name in names},
+        metrics={names[0]: [keras.metrics.CategoricalAccuracy(name="accuracy")]},
         jit_compile=_has_accelerator(),
     )
 
@@ -167,12 +186,34 @@ def warmup_cosine(peak, steps_per_epoch, epochs, warmup_epochs=None):
     )
 
 
-def one_hot(dataset, num_classes):
-    """Turns a dataset's integer labels into one-hot vectors."""
-    return dataset.map(
-        lambda x, y: (x, tf.one_hot(y, num_classes)),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
+def one_hot(dataset, num_classes, output_names=None):
+    """Turns a dataset's integer labels into one-hot vectors; given a
+    multi-output model's `output_names`, into one such vector per output."""
+
+    def targets(x, y):
+        y = tf.one_hot(y, num_classes)
+        if output_names is None or len(output_names) == 1:
+            return x, y
+        return x, {name: y for name in output_names}
+
+    return dataset.map(targets, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+class MainOutputAccuracy(keras.callbacks.Callback):
+    """Logs a multi-output model's main accuracy as `accuracy` and
+    `val_accuracy`, the names every other model logs (Keras calls them
+    `{output}_accuracy`), so that the history, the best checkpoint and the
+    plots read the same columns for every model. Must run first."""
+
+    def __init__(self, main_output):
+        super().__init__()
+        self.main_output = main_output
+
+    def on_epoch_end(self, epoch, logs=None):
+        for prefix in ("", "val_"):
+            key = f"{prefix}{self.main_output}_accuracy"
+            if logs is not None and key in logs:
+                logs[f"{prefix}accuracy"] = logs[key]
 
 
 class ResumableCSVLogger(keras.callbacks.CSVLogger):
@@ -250,11 +291,12 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
             )
 
 
-def training_callbacks(out_dir):
+def training_callbacks(out_dir, main_output=None):
     """CSV history, best checkpoint, backup for resuming and a NaN guard.
 
     Order matters at the end of an epoch: the history row and the best
     checkpoint are written before the backup that marks the epoch finished.
+    `main_output` names the main output of a multi-output model.
     """
     out_dir = Path(out_dir)
     history = out_dir / "history.csv"
@@ -263,7 +305,8 @@ def training_callbacks(out_dir):
         (row["val_accuracy"] for row in read_rows(history) if "val_accuracy" in row),
         default=None,
     )
-    return [
+    renames = [MainOutputAccuracy(main_output)] if main_output else []
+    return renames + [
         ResumableCSVLogger(history),
         keras.callbacks.ModelCheckpoint(
             out_dir / "best.keras", monitor="val_accuracy", mode="max",
@@ -305,6 +348,7 @@ def train_cifar(
     precision="auto",
     strategy=None,
     verbose=1,
+    image_size=None,
     **recipe,
 ):
     """Trains a model on CIFAR with the shared recipe; resumes if interrupted.
@@ -320,7 +364,10 @@ def train_cifar(
         precision: see `set_precision`.
         strategy: a `tf.distribute.Strategy`; by default `get_strategy()`.
         verbose: Keras' progress display: 1 a bar, 2 a line per epoch.
-        **recipe: passed to `compile_model` (optimizer, learning_rate, ...).
+        image_size: resize the images to this size in the input pipeline,
+            for models whose minimum input is larger than 32x32.
+        **recipe: passed to `compile_model` (optimizer, learning_rate,
+            loss_weights, ...).
 
     Returns:
         The trained model.
@@ -337,9 +384,12 @@ def train_cifar(
     with strategy.scope():
         model = build_model()
         compile_model(model, steps_per_epoch, epochs, **recipe)
-    num_classes = model.output_shape[-1]
-    train_ds = one_hot(make_dataset(x_train, y_train, batch_size, training=True), num_classes)
-    test_ds = one_hot(make_dataset(x_test, y_test, batch_size, training=False), num_classes)
+    names = model.output_names
+    num_classes = model.outputs[0].shape[-1]
+    train_ds = one_hot(make_dataset(x_train, y_train, batch_size, training=True,
+                                    image_size=image_size), num_classes, names)
+    test_ds = one_hot(make_dataset(x_test, y_test, batch_size, training=False,
+                                   image_size=image_size), num_classes, names)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -347,7 +397,7 @@ def train_cifar(
         train_ds,
         validation_data=test_ds,
         epochs=epochs,
-        callbacks=training_callbacks(out_dir),
+        callbacks=training_callbacks(out_dir, names[0] if len(names) > 1 else None),
         verbose=verbose,
         shuffle=False,  # the dataset reshuffles itself every epoch
     )

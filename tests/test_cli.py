@@ -64,3 +64,13 @@ def test_kill_9_then_rerun_loses_no_finished_epoch(tiny_cifar, tmp_path):
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
     accuracy = float(evaluated.stdout.split("test accuracy: ")[1].split()[0])
     assert abs(accuracy - rows[-1]["val_accuracy"]) < 1e-3
+
+
+def test_image_size_trains_and_evaluates_at_that_size(tiny_cifar, tmp_path):
+    result = cli("train", "lenet5_modern", "--image-size", "40", "--epochs", "1",
+                 "--batch-size", "64", "--data", str(tiny_cifar), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    evaluated = cli("evaluate", str(tmp_path / "model.keras"), "--data", str(tiny_cifar))
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    accuracy = float(evaluated.stdout.split("test accuracy: ")[1].split()[0])
+    assert abs(accuracy - read_rows(tmp_path / "history.csv")[-1]["val_accuracy"]) < 1e-3

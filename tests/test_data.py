@@ -393,3 +393,14 @@ def test_augmentation_is_redrawn_each_epoch():
     (images1, _), (images2, _) = _epoch(dataset), _epoch(dataset)
 
     assert not np.array_equal(images1, images2)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_image_size_resizes_batches(training):
+    x = np.random.default_rng(0).integers(0, 256, (32, 32, 32, 3), dtype=np.uint8)
+    dataset = data.make_dataset(x, np.arange(32) % 10, batch_size=16,
+                                training=training, seed=0, image_size=75)
+    images, _ = next(iter(dataset))
+    assert images.shape == (16, 75, 75, 3)
+    # Bilinear resizing keeps the normalised statistics roughly in place.
+    assert abs(float(np.mean(images))) < 0.5

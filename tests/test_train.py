@@ -214,3 +214,45 @@ def test_weight_decay_skips_biases():
     new_kernel, new_bias = model.get_weights()
     np.testing.assert_allclose(new_kernel, kernel * (1 - 0.1), rtol=1e-6)
     np.testing.assert_array_equal(new_bias, bias)
+
+
+def two_headed_model(image_size=32):
+    """A main classifier and an auxiliary one, as GoogLeNet has."""
+    inputs = keras.Input((image_size, image_size, 3))
+    x = keras.layers.Conv2D(8, 3, strides=2, activation="relu")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    main = keras.layers.Dense(10, activation="softmax", name="predictions")(x)
+    aux = keras.layers.Dense(10, activation="softmax", name="aux")(x)
+    return keras.Model(inputs, [main, aux])
+
+
+def test_auxiliary_outputs_train_with_their_loss_weights(tiny_cifar, tmp_path):
+    model = train.train_cifar(
+        two_headed_model, load_cifar(source=tiny_cifar), epochs=1, batch_size=64,
+        out_dir=tmp_path, verbose=0, loss_weights={"aux": 0.3}, weight_decay=0.0,
+    )
+    logs = model.history.history
+    np.testing.assert_allclose(
+        logs["loss"][0], logs["predictions_loss"][0] + 0.3 * logs["aux_loss"][0],
+        rtol=1e-4,
+    )
+    # The main output's accuracy is logged under the usual names.
+    row = read_rows(tmp_path / "history.csv")[0]
+    assert row["accuracy"] == pytest.approx(logs["predictions_accuracy"][0])
+    assert row["val_accuracy"] == pytest.approx(logs["val_predictions_accuracy"][0])
+    assert "val_aux_accuracy" not in row
+    assert (tmp_path / "best.keras").exists()
+
+
+def test_loss_weights_must_name_outputs():
+    with pytest.raises(ValueError, match=r"not outputs .* \['predictions', 'aux'\]"):
+        train.compile_model(two_headed_model(), 10, 2, loss_weights={"aux1": 0.3})
+
+
+def test_images_resized_in_the_pipeline(tiny_cifar, tmp_path):
+    model = train.train_cifar(
+        lambda: two_headed_model(image_size=40), load_cifar(source=tiny_cifar),
+        epochs=1, batch_size=64, out_dir=tmp_path, verbose=0, image_size=40,
+    )
+    assert model.input_shape == (None, 40, 40, 3)
+    assert len(read_rows(tmp_path / "history.csv")) == 1
