@@ -21,8 +21,10 @@ def check_arguments(name, input_shape, min_size, pooling, weights):
     if height < min_size or width < min_size:
         raise ValueError(
             f"{name}: input size {height}x{width} is too small; the minimum "
-            f"is {min_size}x{min_size}. Resize the images or use a CIFAR "
-            f"variant (see convnets_tf.list_models())."
+            f"is {min_size}x{min_size}. Resize the images (for CIFAR: "
+            f"train_cifar(..., image_size={max(min_size, 32)}) or "
+            f"--image-size {max(min_size, 32)}) or use a CIFAR variant (see "
+            f"convnets_tf.list_models())."
         )
     if pooling not in POOLINGS:
         raise ValueError(
