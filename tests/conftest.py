@@ -1,3 +1,4 @@
+import gc
 import os
 from pathlib import Path
 
@@ -10,10 +11,14 @@ SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10_samp
 
 @pytest.fixture(autouse=True)
 def float32_policy():
-    """Every test starts and ends in float32, whatever it sets."""
+    """Every test starts and ends in float32, whatever it sets, and frees
+    the models it built: a worker builds every registered model in turn,
+    and without this it grew past 12 GB and swapped."""
     keras.mixed_precision.set_global_policy("float32")
     yield
     keras.mixed_precision.set_global_policy("float32")
+    keras.backend.clear_session()
+    gc.collect()
 
 
 @pytest.fixture

@@ -160,11 +160,9 @@ MIN_SIZE.update({
 # resnetv2_50x1_bit.goog_in21k_ft_in1k says 25.5M, resnetv2_50x3_bit 217.3M.
 REFERENCE_TRAINABLE.update({
     "bit_r50x1": 25_549_352,
-    "bit_r50x2": 97_988_712,
-    "bit_r50x3": 217_319_080,
     "bit_r101x1": 44_541_480,
 })
-MIN_SIZE.update({"bit_r50x1": 32, "bit_r50x2": 32, "bit_r50x3": 32, "bit_r101x1": 32})
+MIN_SIZE.update({"bit_r50x1": 32, "bit_r101x1": 32})
 # (end bit)
 
 MODELS = convnets_tf.list_models()

@@ -230,8 +230,10 @@ def bit(
 
 
 # The paper's five models are R50x1, R50x3, R101x1, R101x3 and R152x4
-# (section 4.1); x2 is the width between, registered for scaling studies.
-for _depth, _width in ((50, 1), (50, 2), (50, 3), (101, 1)):
+# (section 4.1). The wider ones (R50x3 has 217M parameters) are built with
+# `bit(block_units=BLOCK_UNITS[50], width=3)`; registering them would make
+# the registry-wide tests need more memory than the 2-core CI machines have.
+for _depth, _width in ((50, 1), (101, 1)):
     register_model(
         f"bit_r{_depth}x{_width}", bit, block_units=BLOCK_UNITS[_depth], width=_width
     )
