@@ -133,7 +133,7 @@ def compile_model(
     loss, weighted by `loss_weights[output name]` (1.0 when not given);
     accuracy is measured on the main output only.
     """
-    names = model.output_names
+    names = output_names(model)
     unknown = sorted(set(loss_weights or {}) - set(names))
     if unknown:
         raise ValueError(
@@ -168,6 +168,13 @@ def compile_model(
         metrics={names[0]: [keras.metrics.CategoricalAccuracy(name="accuracy")]},
         jit_compile=_has_accelerator(),
     )
+
+
+def output_names(model):
+    """The names of a model's outputs. Functional models name them after
+    their output layers; a Sequential model has no `output_names`, and its
+    one output is its last layer's."""
+    return getattr(model, "output_names", None) or [model.layers[-1].name]
 
 
 def warmup_cosine(peak, steps_per_epoch, epochs, warmup_epochs=None):
@@ -384,7 +391,7 @@ def train_cifar(
     with strategy.scope():
         model = build_model()
         compile_model(model, steps_per_epoch, epochs, **recipe)
-    names = model.output_names
+    names = output_names(model)
     num_classes = model.outputs[0].shape[-1]
     train_ds = one_hot(make_dataset(x_train, y_train, batch_size, training=True,
                                     image_size=image_size), num_classes, names)

@@ -1,5 +1,7 @@
+import ctypes
 import gc
 import os
+import sys
 from pathlib import Path
 
 import keras
@@ -19,6 +21,8 @@ def float32_policy():
     keras.mixed_precision.set_global_policy("float32")
     keras.backend.clear_session()
     gc.collect()
+    if sys.platform == "linux":  # hand freed heap pages back to the system
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @pytest.fixture
