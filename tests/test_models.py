@@ -245,7 +245,7 @@ def test_headless_pooling(name):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_gradients_reach_every_weight_then_save_and_load(name, tmp_path):
+def test_training_step_reaches_every_weight_then_save_and_load(name, tmp_path):
     # One model for both checks: building the large ones is what costs.
     keras.utils.set_random_seed(0)
     shape = small_shape(name)
@@ -264,14 +264,19 @@ def test_gradients_reach_every_weight_then_save_and_load(name, tmp_path):
     assert [w.path for w, g in zip(model.trainable_weights, gradients)
             if g is None] == []
     assert all(np.isfinite(g).all() for g in gradients)
+    # The training step itself changes what the model predicts.
+    before = np.asarray(model(x[:2]))
+    keras.optimizers.Adam(1e-3).apply(gradients, model.trainable_weights)
+    predicted = np.asarray(model(x[:2]))
+    assert np.abs(predicted - before).max() > 1e-6
 
-    # The model and its BatchNorm statistics survive a save.
+    # The trained weights and BatchNorm statistics survive a save.
     model.save(tmp_path / "model.keras")
     reloaded = keras.models.load_model(tmp_path / "model.keras")
-    np.testing.assert_allclose(reloaded(x[:2]), model(x[:2]), atol=1e-6)
+    np.testing.assert_allclose(reloaded(x[:2]), predicted, atol=1e-6)
     model.save_weights(tmp_path / "model.weights.h5")
     loaded = convnets_tf.build(name, input_shape=shape, num_classes=10,
                                weights=str(tmp_path / "model.weights.h5"))
-    np.testing.assert_allclose(loaded(x[:2]), model(x[:2]), atol=1e-6)
+    np.testing.assert_allclose(loaded(x[:2]), predicted, atol=1e-6)
     with pytest.raises(ValueError, match="not a file"):
         convnets_tf.build(name, weights="imagenet")
