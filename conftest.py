@@ -4,11 +4,12 @@ import os
 
 import pytest
 
-# Measured on the 2-core CI machine: with oneDNN's CPU kernels a test worker
-# kept about 0.7 GB for every large model it had trained and freed, and two
-# workers ran out of 23 GB; without them, memory returns to 0.7 GB after each
-# model, at about 1.3x the time on the largest ResNets. TensorFlow reads the
-# switch when it is imported, here before any test module or notebook kernel.
+# Measured on the 2-core CI machine: with oneDNN's CPU kernels, a process
+# that trained and freed ResNet-152, VGG-16, ResNeXt-101 and Inception-v4 in
+# turn still held 5.4 GB, and two test workers ran out of 23 GB; without
+# them it held 0.67 GB, at about 1.3x the time on the largest ResNets.
+# TensorFlow reads the switch on import, so it is set before any test
+# module or notebook kernel imports it.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
