@@ -47,6 +47,30 @@ SETUP = code(
     """
 )
 
+def imports(*families):
+    """The import cell of a notebook that builds models from `families`,
+    modules of convnets_tf.models."""
+    return code(
+        f"""
+        import inspect
+        import os
+
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # fewer C++ start-up logs
+        import keras
+        import matplotlib.pyplot as plt
+        import numpy as np
+        import tensorflow as tf
+
+        import convnets_tf
+        from convnets_tf import build
+        from convnets_tf.models import {", ".join(families)}
+
+        print(f"TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}, "
+              f"convnets_tf {{convnets_tf.__version__}}")
+        """
+    )
+
+
 def write(name, cells, keep_outputs=False):
     """Writes notebook `name`. With `keep_outputs`, code cells whose source is
     unchanged keep the outputs of the existing (executed) notebook, so that

@@ -1,6 +1,6 @@
 """Notebook 09: pre-activation ResNet (ResNet v2) and Wide ResNet."""
 
-from common import badge, code, md, SETUP
+from common import badge, code, imports, md, SETUP
 
 FILENAME = "09-resnet-v2-and-wide-resnet.ipynb"
 
@@ -35,25 +35,7 @@ CELLS = [
         """
     ),
     SETUP,
-    code(
-        """
-        import inspect
-        import os
-
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # fewer C++ start-up logs
-        import keras
-        import matplotlib.pyplot as plt
-        import numpy as np
-        import tensorflow as tf
-
-        import convnets_tf
-        from convnets_tf import build
-        from convnets_tf.models import resnet
-
-        print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-              f"convnets_tf {convnets_tf.__version__}")
-        """
-    ),
+    imports("resnet"),
     md(
         r"""
         ## 1. Identity mappings (He et al. 2016)

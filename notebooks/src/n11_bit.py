@@ -1,6 +1,6 @@
 """Notebook 11: BiT (Big Transfer)."""
 
-from common import badge, code, md, SETUP
+from common import badge, code, imports, md, SETUP
 
 FILENAME = "11-bit.ipynb"
 
@@ -37,25 +37,7 @@ CELLS = [
         """
     ),
     SETUP,
-    code(
-        """
-        import inspect
-        import os
-
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # fewer C++ start-up logs
-        import keras
-        import matplotlib.pyplot as plt
-        import numpy as np
-        import tensorflow as tf
-
-        import convnets_tf
-        from convnets_tf import build
-        from convnets_tf.models import bit
-
-        print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-              f"convnets_tf {convnets_tf.__version__}")
-        """
-    ),
+    imports("bit"),
     md(
         r"""
         ## 1. The problem and the idea
