@@ -196,7 +196,7 @@ CELLS = [
         """
     ),
     md(
-        """
+        r"""
         ## 3. The implementation
 
         The whole model lives in `convnets_tf/models/lenet.py`; the cells below

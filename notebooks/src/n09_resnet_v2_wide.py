@@ -160,7 +160,7 @@ CELLS = [
         """
     ),
     md(
-        """
+        r"""
         With identity shortcuts (pre-activation) the signal and its gradient
         grow with depth, but slowly: after 100 blocks the signal's standard
         deviation is 9.62 times the input's (about the square root of the
