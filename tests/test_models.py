@@ -264,11 +264,16 @@ def test_training_step_reaches_every_weight_then_save_and_load(name, tmp_path):
     assert [w.path for w, g in zip(model.trainable_weights, gradients)
             if g is None] == []
     assert all(np.isfinite(g).all() for g in gradients)
-    # The training step itself changes what the model predicts.
-    before = np.asarray(model(x[:2]))
+    # The training step itself: Adam moves every weight whose gradient is
+    # not negligible by about its learning rate. (Predictions are no test:
+    # one step's BatchNorm statistics saturate ResNet-110's softmax.)
+    before = [np.array(w) for w in model.trainable_weights]
     keras.optimizers.Adam(1e-3).apply(gradients, model.trainable_weights)
+    reached = [np.abs(g).max() > 1e-6 for g in gradients]
+    assert any(reached)
+    assert [w.path for w, b, r in zip(model.trainable_weights, before, reached)
+            if r and np.array_equal(b, w)] == []
     predicted = np.asarray(model(x[:2]))
-    assert np.abs(predicted - before).max() > 1e-6
 
     # The trained weights and BatchNorm statistics survive a save.
     model.save(tmp_path / "model.keras")
