@@ -8,10 +8,10 @@ import keras
 import numpy as np
 import pytest
 from keras.src.legacy.saving import legacy_h5_format
+from test_models import REFERENCE_TRAINABLE
 
 import convnets_tf
 from convnets_tf.models.inception_resnet import inception_resnet_block
-from test_models import REFERENCE_TRAINABLE
 
 # One worker under `-n 2 --dist loadgroup`, so the three ImageNet-sized
 # models of the `models` fixture are built once.

@@ -153,4 +153,5 @@ def test_blocks_start_as_their_shortcuts():
     keras_init = resnet.wide_resnet(input_shape=(8, 8, 3), depth=10, width=1,
                                     zero_init_last=False)
     assert np.all(np.asarray(keras_init.get_layer("conv2_block1_2_conv").kernel) != 0)
-    assert np.all(np.asarray(resnet.resnet_cifar(depth=8).get_layer("conv2_block1_2_bn").gamma) == 1)
+    gamma = resnet.resnet_cifar(depth=8).get_layer("conv2_block1_2_bn").gamma
+    assert np.all(np.asarray(gamma) == 1)

@@ -42,7 +42,13 @@ from keras import layers
 
 from convnets_tf.models.common import check_arguments
 from convnets_tf.models.inception_v4 import (
-    MIN_SIZE, conv, conv_chain, pool_branch, reduction_a, stem_base, top,
+    MIN_SIZE,
+    conv,
+    conv_chain,
+    pool_branch,
+    reduction_a,
+    stem_base,
+    top,
 )
 from convnets_tf.registry import register_model
 
