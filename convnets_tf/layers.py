@@ -3,6 +3,24 @@
 Blocks are plain functions, tensor in and tensor out, with a `name` prefix for
 their layers, as in keras.applications. A custom layer appears only where
 Keras has none, and is registered for `keras.saving`.
+
+- Convolution units: `conv_relu` (conv with bias and ReLU, before
+  BatchNorm), `conv_bn_act` (conv, BatchNorm, activation; grouped and
+  zero-initialised options), `bn_act` (norm then activation, the
+  pre-activation), `symmetric_pad` (padding before a strided layer).
+- Tops: `classifier_top` (pooling, dropout, float32 dense), built from
+  `global_pool` and `classifier`.
+- Attention and regularisers: `squeeze_excite`, `DropPath` (stochastic
+  depth), `LayerScale`, `channel_shuffle`; `make_divisible` rounds channels.
+- Layers: `GroupedConv2D` (grouped convolution fast on CPU),
+  `LocalResponseNormalization`.
+
+Hard-sigmoid and hard-swish (MobileNetV3, Howard et al. 2019, section 5.2)
+need nothing here: Keras 3's `"hard_sigmoid"` is ReLU6(x + 3) / 6 and its
+`"hard_swish"` (`"hard_silu"`) is x ReLU6(x + 3) / 6, the paper's functions
+and those of keras.applications' MobileNetV3 (`tests/test_layers.py`
+checks this; `keras.ops.hard_sigmoid`'s docstring still describes Keras
+2's 0.2 x + 0.5, which the code no longer computes).
 """
 
 import functools
@@ -49,7 +67,8 @@ class LocalResponseNormalization(layers.Layer):
         }
 
 
-def classifier(x, num_classes, activation, name="predictions"):
+def classifier(x, num_classes, activation, name="predictions",
+               kernel_initializer="glorot_uniform"):
     """The final dense layer, computed in float32.
 
     Under `mixed_float16` a float16 softmax loses precision and can
@@ -57,20 +76,62 @@ def classifier(x, num_classes, activation, name="predictions"):
     under every precision policy.
     """
     return layers.Dense(
-        num_classes, activation=activation, dtype="float32", name=name
+        num_classes, activation=activation, kernel_initializer=kernel_initializer,
+        dtype="float32", name=name,
     )(x)
 
 
 POOLINGS = (None, "avg", "max")
 
 
-def global_pool(x, pooling, name="pool"):
-    """Pools features when the top is left out, as keras.applications does."""
+def global_pool(x, pooling, name=None):
+    """Pools features when the top is left out, as keras.applications does:
+    `pooling` "avg" or "max" gives a layer `avg_pool` or `max_pool` (or
+    `name`), None returns the feature map."""
+    name = name or f"{pooling}_pool"
     if pooling == "avg":
         return layers.GlobalAveragePooling2D(name=name)(x)
     if pooling == "max":
         return layers.GlobalMaxPooling2D(name=name)(x)
     return x
+
+
+def classifier_top(x, num_classes, include_top, pooling, classifier_activation,
+                   dropout=0.0, name="predictions", kernel_initializer="glorot_uniform"):
+    """The model's top, keras.applications' arguments: with `include_top`,
+    global average pooling (`avg_pool`; Lin et al. 2014, section 3.2, as
+    every network since GoogLeNet), dropout at rate `dropout` (`dropout`;
+    none at 0) and the float32 dense classifier (`name`); without it, the
+    features pooled as `pooling` says (`global_pool`).
+
+    A flat `x` (the output of AlexNet's or VGG's hidden dense layers) skips
+    the pooling.
+    """
+    if not include_top:
+        return global_pool(x, pooling)
+    if len(x.shape) == 4:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name="dropout")(x)
+    return classifier(x, num_classes, classifier_activation, name=name,
+                      kernel_initializer=kernel_initializer)
+
+
+def conv_relu(x, filters, kernel_size, name, strides=1, padding="same", groups=1,
+              kernel_initializer="glorot_uniform"):
+    """A convolution with bias and ReLU in one layer, `name`: the unit of the
+    networks before batch normalisation (AlexNet section 3.1, NIN, VGG
+    section 2.1, GoogLeNet section 5).
+
+    With `groups` > 1 each group of filters reads only its slice of the input
+    channels (AlexNet's two GPU towers, section 3.2), through
+    `GroupedConv2D`.
+    """
+    conv = GroupedConv2D if groups > 1 else layers.Conv2D
+    return conv(
+        filters, kernel_size, strides=strides, padding=padding, groups=groups,
+        activation="relu", kernel_initializer=kernel_initializer, name=name,
+    )(x)
 
 
 def conv_bn_act(
@@ -80,10 +141,12 @@ def conv_bn_act(
     name,
     strides=1,
     padding="same",
+    groups=1,
     use_bias=False,
     activation="relu",
     bn_scale=True,
     bn_epsilon=1e-3,
+    zero_init=False,
 ):
     """Convolution, batch normalisation and activation: the unit of nearly
     every network since Inception v2 (Ioffe and Szegedy 2015).
@@ -91,19 +154,232 @@ def conv_bn_act(
     The convolution needs no bias because BatchNorm's beta replaces it;
     `use_bias`, `bn_scale` and `bn_epsilon` exist because keras.applications
     families differ in exactly these, and matching them keeps their weights
-    loadable. `activation=None` leaves the output linear. Layers are named
+    loadable. `groups` > 1 makes a grouped convolution (ResNeXt, Xie et al.
+    2017, Figure 3c) through `GroupedConv2D`. `zero_init` starts BatchNorm's
+    scale at zero, so the unit outputs zero: on the last unit of a residual
+    branch the block starts as its shortcut (Goyal et al. 2017, "Accurate,
+    large minibatch SGD", section 5.1; timm's `zero_init_last`).
+    `activation=None` leaves the output linear. Layers are named
     `{name}_conv`, `{name}_bn` and `{name}_{activation}`.
     """
-    x = layers.Conv2D(
-        filters, kernel_size, strides=strides, padding=padding,
+    conv = GroupedConv2D if groups > 1 else layers.Conv2D
+    x = conv(
+        filters, kernel_size, strides=strides, padding=padding, groups=groups,
         use_bias=use_bias, name=f"{name}_conv",
     )(x)
     x = layers.BatchNormalization(
-        scale=bn_scale, epsilon=bn_epsilon, name=f"{name}_bn"
+        scale=bn_scale, epsilon=bn_epsilon,
+        gamma_initializer="zeros" if zero_init else "ones", name=f"{name}_bn",
     )(x)
     if activation is not None:
         x = layers.Activation(activation, name=f"{name}_{activation}")(x)
     return x
+
+
+NORMS = ("batch", "group")
+
+
+def bn_act(x, name, activation="relu", epsilon=1e-3, norm="batch", groups=32):
+    """Normalisation then activation: the pre-activation of ResNet v2 (He et
+    al. 2016, Figure 4e), put before each convolution.
+
+    `norm="batch"` is BatchNorm (`{name}_bn`); `norm="group"` is GroupNorm
+    over `groups` channel groups (`{name}_gn`; Wu and He 2018), which BiT
+    uses in its place (Kolesnikov et al. 2020, section 3.3) because it
+    normalises each image on its own. The activation is `{name}_{activation}`;
+    None leaves it out.
+    """
+    if norm == "batch":
+        x = layers.BatchNormalization(epsilon=epsilon, name=f"{name}_bn")(x)
+    elif norm == "group":
+        x = layers.GroupNormalization(groups, epsilon=epsilon, name=f"{name}_gn")(x)
+    else:
+        raise ValueError(f"norm must be one of {', '.join(NORMS)}; got {norm!r}.")
+    if activation is not None:
+        x = layers.Activation(activation, name=f"{name}_{activation}")(x)
+    return x
+
+
+def symmetric_pad(x, kernel_size, stride, name, always=False):
+    """Pads `kernel_size // 2` zeros on every side (`{name}_pad`) for a
+    strided convolution or pooling, which must then use 'valid'; returns the
+    tensor and the padding to use.
+
+    Keras' 'same' pads only the bottom and right of an even-sized input
+    when it strides, which shifts every output by a pixel against the
+    papers' Caffe, Torch and TF-slim models and keras.applications' weights.
+    Without a stride (or with a 1x1 kernel) 'same' is already symmetric and
+    nothing is added, unless `always`: keras.applications' ResNetV2 and
+    BiT's code pad explicitly there too, and their layer names keep it.
+    """
+    if kernel_size == 1 or (stride == 1 and not always):
+        return x, "same"
+    return layers.ZeroPadding2D(kernel_size // 2, name=f"{name}_pad")(x), "valid"
+
+
+def make_divisible(value, divisor=8, min_value=None):
+    """`value` rounded to the nearest multiple of `divisor`, at least
+    `min_value` (default `divisor`) and never more than 10% below `value`:
+    the channel rounding of MobileNetV2/V3 and EfficientNet (TF-slim's
+    `_make_divisible`, keras.applications' `_depth` and `round_filters`)."""
+    min_value = divisor if min_value is None else min_value
+    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return int(rounded)
+
+
+def squeeze_excite(x, name, ratio=0.25, channels_in=None, divisor=None,
+                   activation="relu", gate="sigmoid", kernel_initializer="glorot_uniform"):
+    """Squeeze-and-excitation (Hu et al. 2018, section 3, Figure 2): global
+    average pooling squeezes each channel to one number (`{name}_squeeze`),
+    a 1x1 convolution reduces them (`{name}_reduce`, with `activation`), a
+    second restores the channels (`{name}_expand`, with `gate`), and the
+    result rescales the input channel by channel (`{name}_excite`).
+
+    The reduced width is `ratio` times `channels_in` (default: the
+    channels of `x`), rounded by `make_divisible(., divisor)` when a
+    `divisor` is given and truncated (at least 1) otherwise. The families
+    differ in exactly these options:
+
+    - SENet: `ratio=1/16`, ReLU, sigmoid (the paper's r = 16).
+    - MobileNetV3 (Howard et al. 2019, section 5.3): `ratio=0.25` of the
+      expanded width (the default `channels_in`), `divisor=8`, ReLU and
+      `gate="hard_sigmoid"` (Keras' hard sigmoid is the paper's
+      ReLU6(x + 3) / 6), as keras.applications' `_se_block`.
+    - EfficientNet (Tan and Le 2019, section 4): `ratio=0.25` of the block's
+      input width, `channels_in=<block input channels>`, no divisor,
+      `activation="swish"`, sigmoid, as keras.applications' block.
+    - RegNetY (Radosavovic et al. 2020, section 5): `ratio=0.25` of the
+      block's input width, ReLU, sigmoid.
+
+    The convolutions have biases and are created reduce first, as in
+    keras.applications, so their MobileNetV3 and EfficientNet weights load
+    by order. Pooling keeps the 1x1 spatial dimensions, which equals keras'
+    pooling followed by a Reshape.
+    """
+    channels = x.shape[-1]
+    reduced = ratio * (channels if channels_in is None else channels_in)
+    reduced = make_divisible(reduced, divisor) if divisor else max(1, int(reduced))
+    se = layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}_squeeze")(x)
+    se = layers.Conv2D(reduced, 1, activation=activation,
+                       kernel_initializer=kernel_initializer, name=f"{name}_reduce")(se)
+    se = layers.Conv2D(channels, 1, activation=gate,
+                       kernel_initializer=kernel_initializer, name=f"{name}_expand")(se)
+    return layers.Multiply(name=f"{name}_excite")([x, se])
+
+
+@keras.saving.register_keras_serializable(package="convnets_tf")
+class DropPath(layers.Layer):
+    """Stochastic depth (Huang et al. 2016, section 3): in training, each
+    sample's input (a residual branch) is zeroed with probability `rate`
+    and otherwise divided by 1 - `rate`, so its expected value is the input;
+    at inference it is the identity.
+
+    The paper scales at test time instead; dividing in training, as timm's
+    `DropPath` and keras.applications' ConvNeXt `StochasticDepth` do, leaves
+    inference untouched. Put it on the residual branch just before the
+    addition: a dropped sample then passes through the shortcut alone.
+    `seed` makes the masks reproducible.
+    """
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"DropPath: rate must be in [0, 1); got {rate}.")
+        self.rate = rate
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0:
+            return inputs
+        # One draw per sample, broadcast over every other axis.
+        noise_shape = (ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
+        return keras.random.dropout(
+            inputs, self.rate, noise_shape=noise_shape, seed=self.seed_generator
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="convnets_tf")
+class LayerScale(layers.Layer):
+    """Layer scale (Touvron et al. 2021, "Going deeper with image
+    transformers", section 3; ConvNeXt, Liu et al. 2022, section 2.6): the
+    input times a learned per-channel factor that starts at `init_values`
+    (1e-6 in ConvNeXt), so a residual branch starts almost switched off.
+
+    As keras.applications' ConvNeXt `LayerScale`: one weight `gamma` of
+    shape `(projection_dim,)`, the last axis; `projection_dim=None` takes it
+    from the input.
+    """
+
+    def __init__(self, init_values=1e-6, projection_dim=None, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = init_values
+        self.projection_dim = projection_dim
+
+    def build(self, input_shape):
+        dim = self.projection_dim or input_shape[-1]
+        self.gamma = self.add_weight(
+            name="gamma", shape=(dim,),
+            initializer=keras.initializers.Constant(self.init_values),
+        )
+
+    def call(self, inputs):
+        return inputs * ops.cast(self.gamma, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "init_values": self.init_values,
+                "projection_dim": self.projection_dim}
+
+
+@keras.saving.register_keras_serializable(package="convnets_tf")
+class ChannelShuffle(layers.Layer):
+    """Channel shuffle (Zhang et al. 2018, ShuffleNet, section 3.1, Figure
+    1c; ShuffleNetV2, Ma et al. 2018, section 4): the channels, read as a
+    `groups` x (channels / groups) matrix, are transposed and flattened, so
+    that the next grouped convolution sees channels from every group.
+    Output channel `j * groups + i` is input channel `i * (channels /
+    groups) + j`. No weights.
+    """
+
+    def __init__(self, groups, **kwargs):
+        super().__init__(**kwargs)
+        self.groups = groups
+
+    def build(self, input_shape):
+        if input_shape[-1] % self.groups:
+            raise ValueError(
+                f"{self.name}: {input_shape[-1]} channels do not split into "
+                f"{self.groups} groups."
+            )
+
+    def call(self, inputs):
+        shape = ops.shape(inputs)
+        channels = inputs.shape[-1]
+        x = ops.reshape(inputs, (*shape[:-1], self.groups, channels // self.groups))
+        x = ops.swapaxes(x, -1, -2)
+        return ops.reshape(x, shape)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups}
+
+
+def channel_shuffle(x, groups, name):
+    """`ChannelShuffle(groups)` as a block: layer `{name}_shuffle`."""
+    return ChannelShuffle(groups, name=f"{name}_shuffle")(x)
 
 
 @functools.lru_cache(maxsize=None)

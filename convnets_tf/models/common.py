@@ -26,15 +26,24 @@ def check_arguments(name, input_shape, min_size, pooling, weights):
             f"--image-size {max(min_size, 32)}) or use a CIFAR variant (see "
             f"convnets_tf.list_models())."
         )
-    if pooling not in POOLINGS:
-        raise ValueError(
-            f"{name}: pooling must be one of {POOLINGS}, got {pooling!r}."
-        )
+    check_option(name, "pooling", pooling, POOLINGS)
     if weights is not None and not os.path.isfile(weights):
         raise ValueError(
             f"{name}: weights must be None or the path to a weights file; "
             f"{weights!r} is not a file. No pretrained weights are downloaded "
             f"for this model."
+        )
+
+
+def check_option(model_name, option_name, value, allowed):
+    """Raises ValueError unless `value` is one of `allowed` (a sequence, or
+    a dict whose keys are the choices), naming the model, the option and
+    the choices."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValueError(
+            f"{model_name}: {option_name} must be one of "
+            f"{', '.join(map(str, allowed))}; got {value!r}."
         )
 
 
