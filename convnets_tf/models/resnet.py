@@ -27,8 +27,8 @@ load; that is why they keep keras' conv biases and BatchNorm epsilon.
 import keras
 from keras import layers
 
-from convnets_tf.layers import GroupedConv2D, classifier, conv_bn_act, global_pool
-from convnets_tf.models.common import check_arguments, make_model
+from convnets_tf.layers import bn_act, classifier_top, conv_bn_act, symmetric_pad
+from convnets_tf.models.common import check_arguments, check_option, make_model
 from convnets_tf.registry import register_model
 
 # keras.applications' ResNets (converted from the paper's Caffe models) use
@@ -56,16 +56,6 @@ SHORTCUTS = ("A", "B", "C")
 
 IMAGENET_MIN_SIZE = 32  # total stride 32: the last stage keeps one position
 CIFAR_MIN_SIZE = 4  # total stride 4 of the three-stage CIFAR networks
-
-
-def _strided_padding(x, kernel_size, stride, name):
-    """Pads symmetrically before a strided convolution, as the papers'
-    Caffe/Torch models and keras.applications do; Keras' 'same' would pad
-    only the bottom and right of an even-sized input."""
-    if stride == 1 or kernel_size == 1:
-        return x, "same"
-    pad = layers.ZeroPadding2D(kernel_size // 2, name=f"{name}_pad")(x)
-    return pad, "valid"
 
 
 def shortcut_branch(x, filters, stride, kind, name, use_bias=False):
@@ -101,18 +91,6 @@ def shortcut_kind(x, filters, stride, option):
     return "zero_pad" if option == "A" else "projection"
 
 
-def _last_conv_bn(x, filters, kernel_size, name, use_bias, zero_init):
-    """The last convolution and BatchNorm of a post-activation branch. With
-    `zero_init` the BatchNorm scale starts at zero: the branch outputs zero
-    and the block starts as its shortcut (Goyal et al. 2017, "Accurate,
-    large minibatch SGD"; timm's `zero_init_last`)."""
-    x = layers.Conv2D(filters, kernel_size, padding="same", use_bias=use_bias,
-                      name=f"{name}_conv")(x)
-    return layers.BatchNormalization(
-        epsilon=BN_EPSILON, gamma_initializer="zeros" if zero_init else "ones",
-        name=f"{name}_bn")(x)
-
-
 def _last_kernel(zero_init):
     """The last convolution's initialiser in a pre-activation branch."""
     return "zeros" if zero_init else "glorot_uniform"
@@ -126,10 +104,12 @@ def basic_block(x, filters, name, stride=1, shortcut="identity", use_bias=False,
     `shortcut=None` leaves the shortcut out: the plain baseline of sections
     4.1 and 4.2.
     """
-    y, padding = _strided_padding(x, 3, stride, f"{name}_1")
+    y, padding = symmetric_pad(x, 3, stride, f"{name}_1")
     y = conv_bn_act(y, filters, 3, name=f"{name}_1", strides=stride,
                     padding=padding, use_bias=use_bias, bn_epsilon=BN_EPSILON)
-    y = _last_conv_bn(y, filters, 3, f"{name}_2", use_bias, zero_init_last)
+    # zero_init_last: the branch starts at zero, the block as its shortcut.
+    y = conv_bn_act(y, filters, 3, name=f"{name}_2", use_bias=use_bias,
+                    activation=None, bn_epsilon=BN_EPSILON, zero_init=zero_init_last)
     if shortcut is not None:
         x = shortcut_branch(x, filters, stride, shortcut, name, use_bias)
         y = layers.Add(name=f"{name}_add")([x, y])
@@ -156,17 +136,12 @@ def bottleneck_block(x, filters, name, stride=1, shortcut="identity",
     shortcut = shortcut_branch(x, 4 * filters, stride, shortcut, name, use_bias)
     y = conv_bn_act(x, width, 1, name=f"{name}_1", strides=stride_1x1,
                     padding="valid", use_bias=use_bias, bn_epsilon=BN_EPSILON)
-    y, padding = _strided_padding(y, 3, stride_3x3, f"{name}_2")
-    if cardinality == 1:
-        y = conv_bn_act(y, width, 3, name=f"{name}_2", strides=stride_3x3,
-                        padding=padding, use_bias=use_bias, bn_epsilon=BN_EPSILON)
-    else:
-        y = GroupedConv2D(width, 3, strides=stride_3x3, padding=padding,
-                          groups=cardinality, use_bias=use_bias,
-                          name=f"{name}_2_conv")(y)
-        y = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_2_bn")(y)
-        y = layers.Activation("relu", name=f"{name}_2_relu")(y)
-    y = _last_conv_bn(y, 4 * filters, 1, f"{name}_3", use_bias, zero_init_last)
+    y, padding = symmetric_pad(y, 3, stride_3x3, f"{name}_2")
+    y = conv_bn_act(y, width, 3, name=f"{name}_2", strides=stride_3x3,
+                    padding=padding, groups=cardinality, use_bias=use_bias,
+                    bn_epsilon=BN_EPSILON)
+    y = conv_bn_act(y, 4 * filters, 1, name=f"{name}_3", use_bias=use_bias,
+                    activation=None, bn_epsilon=BN_EPSILON, zero_init=zero_init_last)
     y = layers.Add(name=f"{name}_add")([shortcut, y])
     return layers.Activation("relu", name=f"{name}_out")(y)
 
@@ -182,9 +157,7 @@ def preact_bottleneck_block(x, filters, name, stride=1, conv_shortcut=False,
     strided block subsamples its identity shortcut. `zero_init_last` starts
     the last convolution at zero, so that the block starts as its shortcut.
     """
-    preact = layers.BatchNormalization(
-        epsilon=BN_EPSILON, name=f"{name}_preact_bn")(x)
-    preact = layers.Activation("relu", name=f"{name}_preact_relu")(preact)
+    preact = bn_act(x, name=f"{name}_preact", epsilon=BN_EPSILON)
     if conv_shortcut:
         shortcut = layers.Conv2D(4 * filters, 1, strides=stride,
                                  name=f"{name}_0_conv")(preact)
@@ -194,9 +167,9 @@ def preact_bottleneck_block(x, filters, name, stride=1, conv_shortcut=False,
         shortcut = x
     y = conv_bn_act(preact, filters, 1, name=f"{name}_1", use_bias=False,
                     bn_epsilon=BN_EPSILON)
-    y = layers.ZeroPadding2D(1, name=f"{name}_2_pad")(y)
+    y, padding = symmetric_pad(y, 3, stride, f"{name}_2", always=True)
     y = conv_bn_act(y, filters, 3, name=f"{name}_2", strides=stride,
-                    padding="valid", use_bias=False, bn_epsilon=BN_EPSILON)
+                    padding=padding, use_bias=False, bn_epsilon=BN_EPSILON)
     y = layers.Conv2D(4 * filters, 1, name=f"{name}_3_conv",
                       kernel_initializer=_last_kernel(zero_init_last))(y)
     return layers.Add(name=f"{name}_out")([shortcut, y])
@@ -212,19 +185,15 @@ def preact_basic_block(x, filters, name, stride=1, dropout=0.0,
     is the shortcut, as in both papers' code. `zero_init_last` starts the
     second convolution at zero, so that the block starts as its shortcut.
     """
-    preact = layers.BatchNormalization(
-        epsilon=BN_EPSILON, name=f"{name}_preact_bn")(x)
-    preact = layers.Activation("relu", name=f"{name}_preact_relu")(preact)
+    preact = bn_act(x, name=f"{name}_preact", epsilon=BN_EPSILON)
     if stride == 1 and x.shape[-1] == filters:
         shortcut = x
     else:
         shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False,
                                  name=f"{name}_0_conv")(preact)
-    y, padding = _strided_padding(preact, 3, stride, f"{name}_1")
-    y = layers.Conv2D(filters, 3, strides=stride, padding=padding,
-                      use_bias=False, name=f"{name}_1_conv")(y)
-    y = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}_1_bn")(y)
-    y = layers.Activation("relu", name=f"{name}_1_relu")(y)
+    y, padding = symmetric_pad(preact, 3, stride, f"{name}_1")
+    y = conv_bn_act(y, filters, 3, name=f"{name}_1", strides=stride,
+                    padding=padding, use_bias=False, bn_epsilon=BN_EPSILON)
     if dropout:
         y = layers.Dropout(dropout, name=f"{name}_drop")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False,
@@ -233,35 +202,19 @@ def preact_basic_block(x, filters, name, stride=1, dropout=0.0,
     return layers.Add(name=f"{name}_out")([shortcut, y])
 
 
-def _choice(name, option, value, allowed):
-    if value not in allowed:
-        raise ValueError(
-            f"{name}: {option} must be one of {', '.join(map(str, allowed))}; "
-            f"got {value!r}."
-        )
-
-
-def _head(x, include_top, pooling, num_classes, classifier_activation):
-    """Global average pooling and the classifier (He et al. 2015, Table 1),
-    or the features, pooled as keras.applications names them."""
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        return classifier(x, num_classes, classifier_activation)
-    return global_pool(x, pooling, name=f"{pooling}_pool")
-
-
 def _imagenet_stem(x, use_bias, post_activation):
     """7x7/2 convolution and 3x3/2 max-pooling (Table 1, conv1 and the start
     of conv2_x); a pre-activation network leaves conv1 linear, because the
     first block normalises and activates its input itself."""
-    x = layers.ZeroPadding2D(3, name="conv1_pad")(x)
+    x, padding = symmetric_pad(x, 7, 2, "conv1")
     if post_activation:
-        x = conv_bn_act(x, 64, 7, name="conv1", strides=2, padding="valid",
+        x = conv_bn_act(x, 64, 7, name="conv1", strides=2, padding=padding,
                         use_bias=use_bias, bn_epsilon=BN_EPSILON)
     else:
-        x = layers.Conv2D(64, 7, strides=2, use_bias=use_bias, name="conv1_conv")(x)
-    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
-    return layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+        x = layers.Conv2D(64, 7, strides=2, padding=padding, use_bias=use_bias,
+                          name="conv1_conv")(x)
+    x, padding = symmetric_pad(x, 3, 2, "pool1")
+    return layers.MaxPooling2D(3, strides=2, padding=padding, name="pool1_pool")(x)
 
 
 def _post_activation_stages(x, block, expansion, stage_filters, stage_blocks,
@@ -317,7 +270,7 @@ def resnet(
     Shortcuts are projections where the shape changes, identities elsewhere
     (option B, section 3.3). Inputs must be at least 32x32.
     """
-    _choice(name, "depth", depth, tuple(IMAGENET_DEPTHS))
+    check_option(name, "depth", depth, tuple(IMAGENET_DEPTHS))
     block_type, stage_blocks = IMAGENET_DEPTHS[depth]
     if block_type == "basic" and (cardinality, bottleneck_width) != (1, 64):
         raise ValueError(
@@ -339,7 +292,7 @@ def resnet(
         shortcut="B", use_bias=use_bias, zero_init_last=zero_init_last,
         **block_kwargs,
     )
-    x = _head(x, include_top, pooling, num_classes, classifier_activation)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
@@ -371,7 +324,7 @@ def resnet_v2(
     final BN and ReLU (`post_bn`) activate the last block's sum, which no
     block did. Inputs must be at least 32x32.
     """
-    _choice(name, "depth", depth, tuple(V2_DEPTHS))
+    check_option(name, "depth", depth, tuple(V2_DEPTHS))
     check_arguments(name, input_shape, IMAGENET_MIN_SIZE, pooling, weights)
 
     inputs = keras.Input(input_shape)
@@ -384,9 +337,8 @@ def resnet_v2(
                 stride=stride if i == blocks - 1 else 1, conv_shortcut=i == 0,
                 zero_init_last=zero_init_last,
             )
-    x = layers.BatchNormalization(epsilon=BN_EPSILON, name="post_bn")(x)
-    x = layers.Activation("relu", name="post_relu")(x)
-    x = _head(x, include_top, pooling, num_classes, classifier_activation)
+    x = bn_act(x, name="post", epsilon=BN_EPSILON)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
@@ -420,7 +372,7 @@ def resnet_cifar(
     if depth < 8 or (depth - 2) % 6:
         raise ValueError(f"{name}: depth must be 6n + 2 with n >= 1 (20, 32, "
                          f"44, 56, 110, ...); got {depth}.")
-    _choice(name, "shortcut", shortcut, SHORTCUTS)
+    check_option(name, "shortcut", shortcut, SHORTCUTS)
     if not residual and shortcut != "A":
         raise ValueError(f"{name}: a plain network (residual=False) has no "
                          f"shortcuts; leave shortcut at 'A'.")
@@ -433,7 +385,7 @@ def resnet_cifar(
         x, basic_block, 1, (16, 32, 64), (n, n, n), (1, 2, 2),
         shortcut=shortcut if residual else None,
     )
-    x = _head(x, include_top, pooling, num_classes, classifier_activation)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
@@ -449,8 +401,7 @@ def _preact_cifar(inputs, stem_filters, stage_filters, stage_blocks, strides,
             x = preact_basic_block(x, filters, name=f"conv{stage}_block{i + 1}",
                                    stride=stride if i == 0 else 1, dropout=dropout,
                                    zero_init_last=zero_init_last)
-    x = layers.BatchNormalization(epsilon=BN_EPSILON, name="post_bn")(x)
-    return layers.Activation("relu", name="post_relu")(x)
+    return bn_act(x, name="post", epsilon=BN_EPSILON)
 
 
 def preact_resnet(
@@ -479,12 +430,12 @@ def preact_resnet(
 
     Inputs must be at least 8x8 (total stride 8).
     """
-    _choice(name, "depth", depth, tuple(PREACT_CIFAR_DEPTHS))
+    check_option(name, "depth", depth, tuple(PREACT_CIFAR_DEPTHS))
     check_arguments(name, input_shape, 8, pooling, weights)
     inputs = keras.Input(input_shape)
     x = _preact_cifar(inputs, 64, (64, 128, 256, 512), PREACT_CIFAR_DEPTHS[depth],
                       (1, 2, 2, 2), zero_init_last)
-    x = _head(x, include_top, pooling, num_classes, classifier_activation)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
@@ -530,7 +481,7 @@ def wide_resnet(
     inputs = keras.Input(input_shape)
     x = _preact_cifar(inputs, 16, (16 * width, 32 * width, 64 * width), (n, n, n),
                       (1, 2, 2), zero_init_last, dropout)
-    x = _head(x, include_top, pooling, num_classes, classifier_activation)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
@@ -582,7 +533,7 @@ def resnext_cifar(
         bottleneck_width=bottleneck_width, stride_in_3x3=True,
         zero_init_last=zero_init_last,
     )
-    x = _head(x, include_top, pooling, num_classes, classifier_activation)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
