@@ -27,7 +27,7 @@ unit outputs, so parameters grow roughly with W squared.
 import keras
 from keras import layers, ops
 
-from convnets_tf.layers import global_pool
+from convnets_tf.layers import bn_act, classifier_top, symmetric_pad
 from convnets_tf.models.common import check_arguments, make_model
 from convnets_tf.registry import register_model
 
@@ -81,8 +81,7 @@ def gn_relu(x, name):
     nothing depends on the batch (section 2.1); layers `{name}_gn`,
     `{name}_relu`.
     """
-    x = layers.GroupNormalization(GROUPS, epsilon=GN_EPSILON, name=f"{name}_gn")(x)
-    return layers.Activation("relu", name=f"{name}_relu")(x)
+    return bn_act(x, name, norm="group", groups=GROUPS, epsilon=GN_EPSILON)
 
 
 def std_conv(x, filters, kernel_size, name, strides=1):
@@ -93,10 +92,10 @@ def std_conv(x, filters, kernel_size, name, strides=1):
     "same" padding would pad only the bottom and right of an even-sized map
     and shift every output by one pixel relative to the BiT weights.
     """
-    if kernel_size > 1:
-        x = layers.ZeroPadding2D(kernel_size // 2, name=f"{name}_pad")(x)
+    x, padding = symmetric_pad(x, kernel_size, strides, name, always=True)
     return StandardizedConv2D(
-        filters, kernel_size, strides=strides, use_bias=False, name=f"{name}_conv"
+        filters, kernel_size, strides=strides, padding=padding, use_bias=False,
+        name=f"{name}_conv",
     )(x)
 
 
@@ -110,8 +109,8 @@ def root_block(x, filters, name="root"):
     -infinity padding: a pooling window at the edge returns at least 0.
     """
     x = std_conv(x, filters, 7, strides=2, name=name)
-    x = layers.ZeroPadding2D(1, name=f"{name}_pool_pad")(x)
-    return layers.MaxPooling2D(3, strides=2, name=f"{name}_pool")(x)
+    x, padding = symmetric_pad(x, 3, 2, f"{name}_pool")
+    return layers.MaxPooling2D(3, strides=2, padding=padding, name=f"{name}_pool")(x)
 
 
 def bottleneck_unit(x, filters, stride, name):
@@ -212,20 +211,13 @@ def bit(
     # the GN+ReLU that the next unit would have applied.
     x = gn_relu(x, name="pre_head")
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        # convnets_tf.layers.classifier (a float32 output layer), but with
-        # the authors' zero kernel (bit_tf2 "head/dense"): the pooled
-        # features' squared norm is about 1000 * width, so a random head's
-        # first SGD steps move the logits by tens and overshoot; a zero head
-        # starts at the uniform prediction and passes gradient to the body
-        # from the second step on.
-        x = layers.Dense(
-            num_classes, activation=classifier_activation,
-            kernel_initializer="zeros", dtype="float32", name="head",
-        )(x)
-    else:
-        x = global_pool(x, pooling)
+    # The authors' zero kernel (bit_tf2 "head/dense"): the pooled features'
+    # squared norm is about 1000 * width, so a random head's first SGD steps
+    # move the logits by tens and overshoot; a zero head starts at the
+    # uniform prediction and passes gradient to the body from the second
+    # step on.
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation,
+                       name="head", kernel_initializer="zeros")
     return make_model(inputs, x, name, weights)
 
 
