@@ -212,7 +212,7 @@ def test_residual_block_adds_the_scaled_expansion(scale, activation):
 
 
 def test_invalid_options_raise():
-    with pytest.raises(ValueError, match="choose one of v1, v2"):
+    with pytest.raises(ValueError, match="version must be one of v1, v2"):
         convnets_tf.build("inception_resnet_v2", version="v3")
     with pytest.raises(ValueError, match="three positive factors"):
         convnets_tf.build("inception_resnet_v2", residual_scales=(0.1, 0.2))

@@ -10,7 +10,7 @@ expansion" back to the input's width, are scaled down (section 3.3) and are
 added to the input (section 3.2). v1 and v2 differ in their stems,
 widths and depths, so one `inception_resnet_block` and one `CONFIGS` table
 build both; `conv_chain`, `stem_base` and `reduction_a` come from
-`inception_v4.py`.
+`inception_common.py`.
 
 `inception_resnet_v1` is the paper's network: the stem of Figure 14, 5 x
 A (Figure 10), Reduction-A with Table 1's k, l, m, n = 192, 192, 256, 384,
@@ -40,15 +40,15 @@ layer has no weights, so keras.applications' weights still load).
 import keras
 from keras import layers
 
-from convnets_tf.models.common import check_arguments
-from convnets_tf.models.inception_v4 import (
+from convnets_tf.layers import classifier_top
+from convnets_tf.models.common import check_arguments, check_option, make_model
+from convnets_tf.models.inception_common import (
     MIN_SIZE,
-    conv,
+    conv_bn,
     conv_chain,
     pool_branch,
     reduction_a,
     stem_base,
-    top,
 )
 from convnets_tf.registry import register_model
 
@@ -94,9 +94,9 @@ def stem_v1(x):
     """The stem of Inception-ResNet-v1 (Figure 14): 299x299x3 -> 35x35x256."""
     x = stem_base(x)
     x = layers.MaxPooling2D(3, strides=2, name="maxpool_3a")(x)
-    x = conv(x, 80, 1, "conv2d_3b")
-    x = conv(x, 192, 3, "conv2d_4a", padding="valid")
-    return conv(x, 256, 3, "conv2d_4b", strides=2, padding="valid")
+    x = conv_bn(x, 80, 1, "conv2d_3b")
+    x = conv_bn(x, 192, 3, "conv2d_4a", padding="valid")
+    return conv_bn(x, 256, 3, "conv2d_4b", strides=2, padding="valid")
 
 
 def stem_v2(x):
@@ -104,11 +104,11 @@ def stem_v2(x):
     and an Inception-v3 35x35 block, 299x299x3 -> 35x35x320."""
     x = stem_base(x)
     x = layers.MaxPooling2D(3, strides=2, name="maxpool_3a")(x)
-    x = conv(x, 80, 1, "conv2d_3b", padding="valid")
-    x = conv(x, 192, 3, "conv2d_4a", padding="valid")
+    x = conv_bn(x, 80, 1, "conv2d_3b", padding="valid")
+    x = conv_bn(x, 192, 3, "conv2d_4a", padding="valid")
     x = layers.MaxPooling2D(3, strides=2, name="maxpool_5a")(x)
     return layers.Concatenate(name="mixed_5b")([
-        conv(x, 96, 1, "mixed_5b_b0_0"),
+        conv_bn(x, 96, 1, "mixed_5b_b0_0"),
         conv_chain(x, [(48, 1), (64, 5)], "mixed_5b_b1"),
         conv_chain(x, [(64, 1), (96, 3), (96, 3)], "mixed_5b_b2"),
         pool_branch(x, 64, "mixed_5b_b3"),
@@ -166,11 +166,7 @@ def inception_resnet(
     The other arguments are those of keras.applications. Input must be at
     least 75x75 (the paper's is 299x299).
     """
-    if version not in CONFIGS:
-        raise ValueError(
-            f"{name}: unknown version {version!r}; choose one of "
-            f"{', '.join(CONFIGS)}."
-        )
+    check_option(name, "version", version, CONFIGS)
     if len(residual_scales) != 3 or not all(s > 0 for s in residual_scales):
         raise ValueError(
             f"{name}: residual_scales must be three positive factors (A, B "
@@ -197,9 +193,10 @@ def inception_resnet(
         x, config["block_c"], 1.0, f"block8_{repeats_c}", activation=None
     )
     if config["top_conv"]:
-        x = conv(x, config["top_conv"], 1, "conv_7b")
-    return top(x, inputs, include_top, pooling, num_classes,
-               classifier_activation, dropout, name, weights)
+        x = conv_bn(x, config["top_conv"], 1, "conv_7b")
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation,
+                       dropout=dropout)
+    return make_model(inputs, x, name, weights)
 
 
 register_model("inception_resnet_v1", inception_resnet, version="v1")

@@ -18,8 +18,9 @@ modules; keras, TF-slim and torchvision all build the released one.
 import keras
 from keras import layers
 
-from convnets_tf.layers import classifier, conv_bn_act, global_pool
+from convnets_tf.layers import classifier, classifier_top
 from convnets_tf.models.common import check_arguments, make_model
+from convnets_tf.models.inception_common import MIN_SIZE, conv_bn, pool_branch
 from convnets_tf.registry import register_model
 
 # The paper gives no weight for the auxiliary loss; the authors' training
@@ -27,30 +28,9 @@ from convnets_tf.registry import register_model
 AUX_LOSS_WEIGHT = 0.4
 AUX_LOSS_WEIGHTS = {"aux_predictions": AUX_LOSS_WEIGHT}
 
-# The stem's valid-padded convolutions and poolings leave a 1x1 map at the
-# end for a 75x75 input, as in keras.applications. The auxiliary head's 5x5
-# pooling needs a 5x5 map on the 17x17 grid, which takes a 107x107 input.
-MIN_SIZE = 75
+# The auxiliary head's 5x5 pooling needs a 5x5 map on the 17x17 grid,
+# which takes a 107x107 input (without it, MIN_SIZE: 75x75).
 MIN_SIZE_AUX = 107
-
-
-def conv_bn(x, filters, kernel_size, name, strides=1, padding="same"):
-    """keras.applications' conv2d_bn: a convolution without bias, batch
-    normalisation without scale (a positive scale passes through the ReLU
-    and the next convolution absorbs it) and ReLU. Normalising every
-    convolution comes from BN-Inception (Ioffe and Szegedy 2015), the
-    network this paper starts from (Table 3)."""
-    return conv_bn_act(
-        x, filters, kernel_size, name, strides=strides, padding=padding,
-        bn_scale=False,
-    )
-
-
-def avg_pool_branch(x, filters, name):
-    """The pooling branch of the non-reducing modules: 3x3 average pooling
-    with stride 1, then a 1x1 projection."""
-    x = layers.AveragePooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
-    return conv_bn(x, filters, 1, name=f"{name}_proj")
 
 
 def inception_a(x, pool_filters, name):
@@ -64,7 +44,7 @@ def inception_a(x, pool_filters, name):
     branch3x3dbl = conv_bn(x, 64, 1, name=f"{name}_branch3x3dbl_1")
     branch3x3dbl = conv_bn(branch3x3dbl, 96, 3, name=f"{name}_branch3x3dbl_2")
     branch3x3dbl = conv_bn(branch3x3dbl, 96, 3, name=f"{name}_branch3x3dbl_3")
-    branch_pool = avg_pool_branch(x, pool_filters, name=f"{name}_branch_pool")
+    branch_pool = pool_branch(x, pool_filters, f"{name}_branch_pool", proj="proj")
     return layers.Concatenate(name=name)(
         [branch1x1, branch5x5, branch3x3dbl, branch_pool]
     )
@@ -104,7 +84,7 @@ def inception_b(x, filters_7x7, name):
         branch7x7dbl = conv_bn(
             branch7x7dbl, filters, kernel, name=f"{name}_branch7x7dbl_{i}"
         )
-    branch_pool = avg_pool_branch(x, 192, name=f"{name}_branch_pool")
+    branch_pool = pool_branch(x, 192, f"{name}_branch_pool", proj="proj")
     return layers.Concatenate(name=name)(
         [branch1x1, branch7x7, branch7x7dbl, branch_pool]
     )
@@ -145,7 +125,7 @@ def inception_c(x, name):
         conv_bn(branch3x3dbl, 384, (1, 3), name=f"{name}_branch3x3dbl_3a"),
         conv_bn(branch3x3dbl, 384, (3, 1), name=f"{name}_branch3x3dbl_3b"),
     ])
-    branch_pool = avg_pool_branch(x, 192, name=f"{name}_branch_pool")
+    branch_pool = pool_branch(x, 192, f"{name}_branch_pool", proj="proj")
     return layers.Concatenate(name=name)(
         [branch1x1, branch3x3, branch3x3dbl, branch_pool]
     )
@@ -224,10 +204,7 @@ def inception_v3(
     x = inception_c(x, name="mixed9")
     x = inception_c(x, name="mixed10")
 
-    if not include_top:
-        return make_model(inputs, global_pool(x, pooling), name, weights)
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    outputs = classifier(x, num_classes, classifier_activation)
+    outputs = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     if aux_logits:
         outputs = [
             outputs,

@@ -5,8 +5,9 @@ AAAI 2017).
 `inception_v4` is the paper's pure Inception network (Figure 9): the stem of
 Figure 3, 4 x Inception-A (Figure 4), Reduction-A (Figure 7, Table 1), 7 x
 Inception-B (Figure 5), Reduction-B (Figure 8) and 3 x Inception-C (Figure
-6). The stem, `conv_chain` and `reduction_a` are shared with the
-Inception-ResNets in `inception_resnet.py`.
+6). The unit, `conv_chain`, the stem's first layers and `reduction_a` are
+shared with the Inception-ResNets (`inception_resnet.py`) through
+`inception_common.py`.
 
 Every convolution is conv-BN-ReLU with BatchNorm's scale (gamma) left out
 and epsilon 1e-3, as in the authors' released TF-slim code and in
@@ -21,45 +22,17 @@ same either way.
 import keras
 from keras import layers
 
-from convnets_tf.layers import classifier, conv_bn_act, global_pool
+from convnets_tf.layers import classifier_top
 from convnets_tf.models.common import check_arguments, make_model
+from convnets_tf.models.inception_common import (
+    MIN_SIZE,
+    conv_bn,
+    conv_chain,
+    pool_branch,
+    reduction_a,
+    stem_base,
+)
 from convnets_tf.registry import register_model
-
-# The smallest input the stride-2 'valid' layers of the stems and reduction
-# blocks reduce to a 1x1 map (the same for all three networks of the paper).
-MIN_SIZE = 75
-
-
-def conv(x, filters, kernel_size, name, strides=1, padding="same"):
-    """The paper's unit: convolution, BatchNorm without scale, ReLU.
-
-    Convolutions marked "V" in the figures are 'valid', the others 'same'
-    (section 3.1).
-    """
-    return conv_bn_act(
-        x, filters, kernel_size, name, strides=strides, padding=padding,
-        bn_scale=False,
-    )
-
-
-def conv_chain(x, specs, name):
-    """One Inception branch: conv units in sequence.
-
-    Each spec is `(filters, kernel_size)` or `(filters, kernel_size,
-    strides, padding)`; unit j is named `{name}_{j}`.
-    """
-    for j, spec in enumerate(specs):
-        filters, kernel_size, *rest = spec
-        x = conv(x, filters, kernel_size, f"{name}_{j}", *rest)
-    return x
-
-
-def stem_base(x):
-    """The three 3x3 convolutions every stem of the paper begins with
-    (Figures 3 and 14): 299x299x3 -> 147x147x64."""
-    x = conv(x, 32, 3, "conv2d_1a", strides=2, padding="valid")
-    x = conv(x, 32, 3, "conv2d_2a", padding="valid")
-    return conv(x, 64, 3, "conv2d_2b")
 
 
 def stem(x):
@@ -74,7 +47,7 @@ def stem(x):
     x = stem_base(x)
     x = layers.Concatenate(name="mixed_3a")([
         layers.MaxPooling2D(3, strides=2, name="mixed_3a_pool")(x),
-        conv(x, 96, 3, "mixed_3a_b1_0", strides=2, padding="valid"),
+        conv_bn(x, 96, 3, "mixed_3a_b1_0", strides=2, padding="valid"),
     ])
     x = layers.Concatenate(name="mixed_4a")([
         conv_chain(x, [(64, 1), (96, 3, 1, "valid")], "mixed_4a_b0"),
@@ -84,23 +57,16 @@ def stem(x):
         ),
     ])
     return layers.Concatenate(name="mixed_5a")([
-        conv(x, 192, 3, "mixed_5a_b0_0", strides=2, padding="valid"),
+        conv_bn(x, 192, 3, "mixed_5a_b0_0", strides=2, padding="valid"),
         layers.MaxPooling2D(3, strides=2, name="mixed_5a_pool")(x),
     ])
-
-
-def pool_branch(x, filters, name):
-    """3x3 average pooling then a 1x1 projection: the pooling branch of the
-    Inception-A/B/C blocks."""
-    x = layers.AveragePooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
-    return conv(x, filters, 1, f"{name}_0")
 
 
 def inception_a(x, name):
     """Inception-A (Figure 4), the 35x35 block: 384 -> 384 channels; the 5x5
     of GoogLeNet is two 3x3s."""
     return layers.Concatenate(name=name)([
-        conv(x, 96, 1, f"{name}_b0_0"),
+        conv_bn(x, 96, 1, f"{name}_b0_0"),
         conv_chain(x, [(64, 1), (96, 3)], f"{name}_b1"),
         conv_chain(x, [(64, 1), (96, 3), (96, 3)], f"{name}_b2"),
         pool_branch(x, 96, f"{name}_b3"),
@@ -112,7 +78,7 @@ def inception_b(x, name):
     receptive fields from 1x7 and 7x1 convolutions (factorisation into
     asymmetric convolutions, Inception-v3)."""
     return layers.Concatenate(name=name)([
-        conv(x, 384, 1, f"{name}_b0_0"),
+        conv_bn(x, 384, 1, f"{name}_b0_0"),
         conv_chain(x, [(192, 1), (224, (1, 7)), (256, (7, 1))], f"{name}_b1"),
         conv_chain(
             x,
@@ -128,30 +94,18 @@ def inception_c(x, name):
     branches end in a 1x3 and a 3x1 convolution side by side rather than in
     sequence: at the coarsest grid the paper widens the filter banks to
     keep high-dimensional representations (Inception-v3, section 2)."""
-    b1 = conv(x, 384, 1, f"{name}_b1_0")
+    b1 = conv_bn(x, 384, 1, f"{name}_b1_0")
     b1 = layers.Concatenate(name=f"{name}_b1")([
-        conv(b1, 256, (1, 3), f"{name}_b1_1a"),
-        conv(b1, 256, (3, 1), f"{name}_b1_1b"),
+        conv_bn(b1, 256, (1, 3), f"{name}_b1_1a"),
+        conv_bn(b1, 256, (3, 1), f"{name}_b1_1b"),
     ])
     b2 = conv_chain(x, [(384, 1), (448, (3, 1)), (512, (1, 3))], f"{name}_b2")
     b2 = layers.Concatenate(name=f"{name}_b2")([
-        conv(b2, 256, (1, 3), f"{name}_b2_3a"),
-        conv(b2, 256, (3, 1), f"{name}_b2_3b"),
+        conv_bn(b2, 256, (1, 3), f"{name}_b2_3a"),
+        conv_bn(b2, 256, (3, 1), f"{name}_b2_3b"),
     ])
     return layers.Concatenate(name=name)([
-        conv(x, 256, 1, f"{name}_b0_0"), b1, b2, pool_branch(x, 256, f"{name}_b3"),
-    ])
-
-
-def reduction_a(x, k, l, m, n, name="mixed_6a"):
-    """Reduction-A (Figure 7), 35x35 -> 17x17, shared by all three networks
-    with Table 1's filter counts: a 3x3/2 convolution with n filters, a
-    1x1 (k) - 3x3 (l) - 3x3/2 (m) tower and a 3x3/2 max pooling, side by
-    side, so the output has n + m + input channels."""
-    return layers.Concatenate(name=name)([
-        conv(x, n, 3, f"{name}_b0_0", strides=2, padding="valid"),
-        conv_chain(x, [(k, 1), (l, 3), (m, 3, 2, "valid")], f"{name}_b1"),
-        layers.MaxPooling2D(3, strides=2, name=f"{name}_pool")(x),
+        conv_bn(x, 256, 1, f"{name}_b0_0"), b1, b2, pool_branch(x, 256, f"{name}_b3"),
     ])
 
 
@@ -165,19 +119,6 @@ def reduction_b(x, name="mixed_7a"):
         ),
         layers.MaxPooling2D(3, strides=2, name=f"{name}_pool")(x),
     ])
-
-
-def top(x, inputs, include_top, pooling, num_classes, classifier_activation,
-        dropout, name, weights):
-    """Average pooling, dropout (keep probability 0.8 in Figures 9 and 15)
-    and the softmax classifier; or the headless model."""
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dropout(dropout, name="dropout")(x)
-        x = classifier(x, num_classes, classifier_activation)
-    else:
-        x = global_pool(x, pooling)
-    return make_model(inputs, x, name, weights)
 
 
 def inception_v4(
@@ -211,8 +152,10 @@ def inception_v4(
     x = reduction_b(x)
     for i in range(3):
         x = inception_c(x, f"mixed_7{'bcd'[i]}")
-    return top(x, inputs, include_top, pooling, num_classes,
-               classifier_activation, dropout, name, weights)
+    # Average pooling, dropout (keep probability 0.8, Figure 9) and softmax.
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation,
+                       dropout=dropout)
+    return make_model(inputs, x, name, weights)
 
 
 register_model("inception_v4", inception_v4)
