@@ -12,34 +12,9 @@ would shrink a 32x32 image to nothing, for a 3x3 stride-1 one.
 import keras
 from keras import layers
 
-from convnets_tf.layers import (
-    GroupedConv2D,
-    LocalResponseNormalization,
-    classifier,
-    global_pool,
-)
+from convnets_tf.layers import LocalResponseNormalization, classifier_top, conv_relu
 from convnets_tf.models.common import check_arguments, make_model
 from convnets_tf.registry import register_model
-
-
-def conv_relu(x, filters, kernel_size, name, strides=1, padding="same", groups=1):
-    """A convolution with bias and ReLU, the unit of every AlexNet layer.
-
-    With `groups=2` each half of the filters reads one half of the input maps,
-    as each GPU's kernels read only the maps on their own GPU. Keras'
-    `Conv2D(groups=2)` computes the same but trains far slower on CPU; the
-    weights are the same either way.
-    """
-    conv = GroupedConv2D if groups > 1 else layers.Conv2D
-    return conv(
-        filters,
-        kernel_size,
-        strides=strides,
-        padding=padding,
-        groups=groups,
-        activation="relu",
-        name=name,
-    )(x)
 
 
 def overlapping_pool(x, name):
@@ -81,6 +56,9 @@ def alexnet(
     groups = 2 if two_tower else 1
 
     inputs = keras.Input(input_shape)
+    # Every layer is a convolution with bias and ReLU (section 3.1). With
+    # groups=2 each half of the filters reads one half of the input maps, as
+    # each GPU's kernels read only the maps on their own GPU (section 3.2).
     if cifar_stem:
         x = conv_relu(inputs, 96, 3, name="conv1")
     else:
@@ -103,9 +81,8 @@ def alexnet(
         x = layers.Dropout(dropout, name="drop6")(x)
         x = layers.Dense(4096, activation="relu", name="fc7")(x)
         x = layers.Dropout(dropout, name="drop7")(x)
-        x = classifier(x, num_classes, classifier_activation, name="fc8")
-    else:
-        x = global_pool(x, pooling)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation,
+                       name="fc8")
     return make_model(inputs, x, name, weights)
 
 

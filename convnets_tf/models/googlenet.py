@@ -16,7 +16,12 @@ outputs, main first, and the auxiliary losses are weighted by
 import keras
 from keras import layers
 
-from convnets_tf.layers import LocalResponseNormalization, classifier, global_pool
+from convnets_tf.layers import (
+    LocalResponseNormalization,
+    classifier,
+    classifier_top,
+    conv_relu,
+)
 from convnets_tf.models.common import check_arguments, make_model
 from convnets_tf.registry import register_model
 
@@ -48,16 +53,6 @@ AUX_LOSS_WEIGHTS = {output: AUX_LOSS_WEIGHT for output in AUX_OUTPUTS}
 # heads' 5x5 pooling needs a 5x5 map at stride 16: ceil(n / 16) >= 5.
 MIN_SIZE = 32
 MIN_SIZE_AUX = 65
-
-
-def conv_relu(x, filters, kernel_size, name, strides=1):
-    """A convolution with bias and ReLU: "All the convolutions, including
-    those inside the Inception modules, use rectified linear activation"
-    (section 5). 'same' padding, the (S) of Figure 3."""
-    return layers.Conv2D(
-        filters, kernel_size, strides=strides, padding="same",
-        activation="relu", name=name,
-    )(x)
 
 
 def max_pool(x, name, strides=2):
@@ -144,6 +139,9 @@ def googlenet(
     )
 
     inputs = keras.Input(input_shape)
+    # "All the convolutions, including those inside the Inception modules,
+    # use rectified linear activation" (section 5): `conv_relu`, 'same'
+    # padding, the (S) of Figure 3.
     x = conv_relu(inputs, 64, 7, strides=2, name="conv1")
     x = max_pool(x, name="pool1")
     x = LocalResponseNormalization(bias=1.0, alpha=1e-4 / 5, name="lrn1")(x)
@@ -160,11 +158,9 @@ def googlenet(
         x = inception_module(x, filters, name=f"inception_{module}")
         aux_inputs[module] = x
 
-    if not include_top:
-        return make_model(inputs, global_pool(x, pooling), name, weights)
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    x = layers.Dropout(0.4, name="dropout")(x)
-    outputs = classifier(x, num_classes, classifier_activation)
+    # Average pooling, dropout 0.4 and the linear layer (Table 1, section 5).
+    outputs = classifier_top(x, num_classes, include_top, pooling,
+                             classifier_activation, dropout=0.4)
     if aux_logits:
         outputs = [outputs] + [
             auxiliary_classifier(
