@@ -11,7 +11,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from convnets_tf.layers import classifier, global_pool
+from convnets_tf.layers import classifier_top
 from convnets_tf.models.common import check_arguments, make_model
 from convnets_tf.registry import register_model
 
@@ -143,10 +143,8 @@ def lenet5(
             x = layers.Activation(
                 classifier_activation, dtype="float32", name="predictions"
             )(x)
-        else:
-            x = classifier(x, num_classes, classifier_activation)
-    else:
-        x = global_pool(x, pooling)
+            return make_model(inputs, x, name, weights)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 

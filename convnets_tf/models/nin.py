@@ -18,8 +18,8 @@ channel parametric pooling").
 import keras
 from keras import layers
 
-from convnets_tf.layers import global_pool
-from convnets_tf.models.common import check_arguments, make_model
+from convnets_tf.layers import conv_relu, global_pool
+from convnets_tf.models.common import check_arguments, check_option, make_model
 from convnets_tf.registry import register_model
 
 # One row per mlpconv layer: the filters of its convolution and of the 1x1
@@ -65,16 +65,13 @@ def mlpconv(x, filters, kernel_size, index, strides=1):
     is uniform and SGD barely moves. He initialisation (He et al. 2015),
     made for ReLU networks, keeps the variance.
     """
-    x = layers.Conv2D(
-        filters[0], kernel_size, strides=strides,
-        padding="valid" if strides > 1 else "same", activation="relu",
-        kernel_initializer="he_normal", name=f"conv{index}",
-    )(x)
+    x = conv_relu(
+        x, filters[0], kernel_size, f"conv{index}", strides=strides,
+        padding="valid" if strides > 1 else "same", kernel_initializer="he_normal",
+    )
     for j, width in enumerate(filters[1:]):
-        x = layers.Conv2D(
-            width, 1, activation="relu", kernel_initializer="he_normal",
-            name=f"cccp{2 * index - 1 + j}",
-        )(x)
+        x = conv_relu(x, width, 1, f"cccp{2 * index - 1 + j}",
+                      kernel_initializer="he_normal")
     return x
 
 
@@ -128,11 +125,7 @@ def nin(
     pooling and the activation compute in float32, so the output is float32
     under mixed precision.
     """
-    if config not in CONFIGS:
-        raise ValueError(
-            f"{name}: unknown configuration {config!r}; choose one of "
-            f"{', '.join(CONFIGS)}."
-        )
+    check_option(name, "config", config, CONFIGS)
     check_arguments(name, input_shape, MIN_SIZES[config], pooling, weights)
     stages = CONFIGS[config]
 

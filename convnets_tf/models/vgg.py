@@ -21,11 +21,11 @@ from keras import layers
 
 from convnets_tf.layers import (
     LocalResponseNormalization,
-    classifier,
+    classifier_top,
     conv_bn_act,
-    global_pool,
+    conv_relu,
 )
-from convnets_tf.models.common import check_arguments, make_model
+from convnets_tf.models.common import check_arguments, check_option, make_model
 from convnets_tf.registry import register_model
 
 # Table 1: the kernel size of each convolution, block by block. All blocks
@@ -64,10 +64,7 @@ def vgg_block(x, filters, kernel_sizes, name, batch_norm=False, lrn=False):
                 bn_epsilon=1e-5,
             )
         else:
-            x = layers.Conv2D(
-                filters, kernel_size, padding="same", activation="relu",
-                name=conv_name,
-            )(x)
+            x = conv_relu(x, filters, kernel_size, name=conv_name)
         if lrn and i == 1:
             x = LocalResponseNormalization(name=f"{name}_lrn")(x)
     return layers.MaxPooling2D(2, strides=2, name=f"{name}_pool")(x)
@@ -107,11 +104,7 @@ def vgg(
     at least 32x32: the five poolings divide it by 32. Dropout layers hold
     no weights, so keras.applications' files (which have none) still load.
     """
-    if config not in CONFIGS:
-        raise ValueError(
-            f"{name}: unknown configuration {config!r}; choose one of "
-            f"{', '.join(CONFIGS)} (Table 1 of the paper)."
-        )
+    check_option(name, "config", config, CONFIGS)  # Table 1
     check_arguments(name, input_shape, 32, pooling, weights)
 
     inputs = keras.Input(input_shape)
@@ -131,9 +124,7 @@ def vgg(
         x = layers.Dropout(dropout, name="fc1_dropout")(x)
         x = layers.Dense(units, activation="relu", name="fc2")(x)
         x = layers.Dropout(dropout, name="fc2_dropout")(x)
-        x = classifier(x, num_classes, classifier_activation)
-    else:
-        x = global_pool(x, pooling)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
