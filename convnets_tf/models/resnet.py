@@ -312,11 +312,8 @@ def resnet_v2(
 
     Args:
         depth: 50, 101 or 152.
-        zero_init_last: start every residual branch at zero (its last
-            BatchNorm scale, or its last convolution when pre-activated), so
-            that each block starts as its shortcut (Goyal et al. 2017; timm's
-            default); False keeps every initialiser at Keras' default, as
-            keras.applications does.
+        zero_init_last: start every residual branch at zero, as in
+            `resnet`; False keeps Keras' default initialisers.
 
     As in keras.applications (and the TF-Slim models its weights come from),
     each stage strides in its last block instead of its first and conv5_x
@@ -423,10 +420,8 @@ def preact_resnet(
 
     Args:
         depth: 18 or 34.
-        zero_init_last: start every residual branch at zero (its last
-            BatchNorm scale, or its last convolution when pre-activated), so
-            that each block starts as its shortcut (Goyal et al. 2017; timm's
-            default); False keeps every initialiser at Keras' default.
+        zero_init_last: start every residual branch at zero, as in
+            `resnet`; False keeps Keras' default initialisers.
 
     Inputs must be at least 8x8 (total stride 8).
     """
@@ -464,10 +459,8 @@ def wide_resnet(
         width: the widening factor k; k = 1 is the thin pre-activation ResNet.
         dropout: rate of the dropout between the two convolutions of each
             block (Figure 1d; 0.3 on CIFAR in the paper).
-        zero_init_last: start every residual branch at zero (its last
-            BatchNorm scale, or its last convolution when pre-activated), so
-            that each block starts as its shortcut (Goyal et al. 2017; timm's
-            default); False keeps every initialiser at Keras' default.
+        zero_init_last: start every residual branch at zero, as in
+            `resnet`; False keeps Keras' default initialisers.
 
     Inputs must be at least 4x4.
     """
@@ -510,10 +503,8 @@ def resnext_cifar(
         bottleneck_width: channels per group in the first stage, doubling
             with every stage (64 in the paper; 8x64d has 512, 1024 and 2048
             channels in its 3x3 layers).
-        zero_init_last: start every residual branch at zero (its last
-            BatchNorm scale, or its last convolution when pre-activated), so
-            that each block starts as its shortcut (Goyal et al. 2017; timm's
-            default); False keeps every initialiser at Keras' default.
+        zero_init_last: start every residual branch at zero, as in
+            `resnet`; False keeps Keras' default initialisers.
 
     Projection shortcuts where the shape changes. Inputs must be at least 4x4.
     """
