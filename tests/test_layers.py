@@ -217,6 +217,20 @@ def test_drop_path_is_per_sample_and_keeps_the_expectation():
     assert abs(y.mean() - 1.0) < 0.04
 
 
+def test_drop_path_in_a_traced_graph_and_float16():
+    """Inside tf.function the batch size is unknown when tracing."""
+    import tensorflow as tf
+    layer = blocks.DropPath(0.5, seed=5)
+    step = tf.function(lambda x: layer(x, training=True),
+                       input_signature=[tf.TensorSpec((None, 3, 3, 2), "float32")])
+    y = np.asarray(step(tf.ones((64, 3, 3, 2)))).reshape(64, -1)
+    assert set(np.unique(y)) == {0.0, 2.0}
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    half = blocks.DropPath(0.5)(np.ones((8, 3, 3, 2), "float32"), training=True)
+    assert half.dtype == "float16"
+    assert set(np.unique(np.asarray(half, "float32"))) <= {0.0, 2.0}
+
+
 def test_drop_path_rejects_a_rate_of_one():
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         blocks.DropPath(1.0)
