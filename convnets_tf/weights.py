@@ -15,7 +15,8 @@ twins, so the files load unchanged.
 | `inception_resnet_v2` | InceptionResNetV2 | "tf" |
 
 `preprocess_input(name)` returns keras' function for that model; apply it to
-RGB images with values in [0, 255]. As in keras.applications, a model with its
+RGB images with values in [0, 255] (keras' function overwrites a float NumPy
+array in place). As in keras.applications, a model with its
 top (1000 ImageNet classes) needs the default input size (224x224, or 299x299
 for the Inception models); without the top any size the model accepts works.
 
@@ -42,8 +43,11 @@ def _entry(directory, stem, top_hash, notop_hash, preprocess, size):
     }
 
 
-# Registered name -> the files of its keras.applications twin:
-# (file name, URL, hash) with the top and without it.
+# Registered name -> its keras.applications twin's files, (file name, URL,
+# hash) with the top and without it; the keras.applications module whose
+# `preprocess_input` the weights expect; the default input size. `_entry`
+# spells the ten files' common naming; a model whose files are named
+# otherwise (issues 6 and 7) gives the dictionary directly.
 IMAGENET_WEIGHTS = {
     "vgg16": _entry(
         "vgg16", "vgg16", "64373286793e3c8b2b4e3219cbf3544b",
@@ -92,8 +96,8 @@ IMAGENET_CLASSES = 1000
 
 
 def imagenet_models():
-    """The registered names with ImageNet weights, sorted."""
-    return sorted(IMAGENET_WEIGHTS)
+    """The registered names with ImageNet weights."""
+    return list(IMAGENET_WEIGHTS)
 
 
 def _entry_for(name):
@@ -114,7 +118,9 @@ def check_imagenet(name):
 def preprocess_input(name):
     """keras.applications' `preprocess_input` for the ImageNet weights of
     `name`, e.g. `keras.applications.vgg16.preprocess_input` ("caffe" mode)
-    for "vgg16". Apply it to RGB images with values in [0, 255]."""
+    for "vgg16". Apply it to RGB images with values in [0, 255]. Like
+    keras', it overwrites a float NumPy array in place: pass a copy to keep
+    the images."""
     module = _entry_for(name)["preprocess"]
     return getattr(keras.applications, module).preprocess_input
 
@@ -148,12 +154,13 @@ def fetch(name, include_top=True):
         )
     except Exception as error:  # get_file raises a bare Exception offline
         target = os.path.join(directory, "models", file_name)
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        lines = str(error).splitlines() or [type(error).__name__]
+        reason = lines[0].replace(f"URL fetch failure on {url}: ", "")
         raise OSError(
-            f"{name}: could not fetch the ImageNet weights ({reason}). "
-            f"Download {url} (md5 {file_hash}) and put it at {target} "
-            f"(the Keras cache; set KERAS_HOME to move it), or pass "
-            f"weights='/path/to/{file_name}'."
+            f"{name}: the ImageNet weights are not in the Keras cache and "
+            f"downloading {url} failed ({reason}). Download it yourself and "
+            f"put it at {target} (md5 {file_hash}; KERAS_HOME moves the "
+            f"cache), or pass weights='/path/to/{file_name}'."
         ) from error
 
 
