@@ -110,9 +110,16 @@ def _entry_for(name):
     return IMAGENET_WEIGHTS[name]
 
 
-def check_imagenet(name):
-    """Raises ValueError unless `name` has ImageNet weights."""
+def check_imagenet(name, input_shape):
+    """Raises ValueError unless `name` has ImageNet weights for RGB input
+    (checked before the model is built; the top is checked by
+    `load_imagenet`)."""
     _entry_for(name)
+    if input_shape[-1] != 3:
+        raise ValueError(
+            f"{name}: weights='imagenet' needs 3 input channels (RGB), got "
+            f"input_shape {tuple(input_shape)}."
+        )
 
 
 def preprocess_input(name):
@@ -174,12 +181,11 @@ def load_imagenet(model, name):
     the file with the top or without it, as the model has one or not."""
     entry = _entry_for(name)
     include_top = _has_top(model)
-    height, width, channels = model.input_shape[1:]
     size = entry["size"]
     if include_top and (
         len(model.outputs) != 1
         or model.outputs[0].shape[-1] != IMAGENET_CLASSES
-        or (height, width, channels) != (size, size, 3)
+        or tuple(model.input_shape[1:]) != (size, size, 3)
     ):
         raise ValueError(
             f"{name}: weights='imagenet' with include_top=True needs "
@@ -187,11 +193,6 @@ def load_imagenet(model, name):
             f"and one output; got {len(model.outputs)} output(s) of "
             f"{model.outputs[0].shape[-1]} classes at {model.input_shape[1:]}. "
             f"For other classes or sizes use include_top=False."
-        )
-    if channels != 3:
-        raise ValueError(
-            f"{name}: weights='imagenet' needs 3 input channels (RGB), got "
-            f"input_shape {model.input_shape[1:]}."
         )
     path = fetch(name, include_top)
     try:

@@ -32,7 +32,7 @@ def check_arguments(name, input_shape, min_size, pooling, weights):
             f"{name}: pooling must be one of {POOLINGS}, got {pooling!r}."
         )
     if weights == "imagenet":
-        imagenet.check_imagenet(name)
+        imagenet.check_imagenet(name, input_shape)
     elif weights is not None and not os.path.isfile(weights):
         raise ValueError(
             f"{name}: weights must be None, 'imagenet' (for "
