@@ -4,6 +4,7 @@ import os
 
 import keras
 
+from convnets_tf import weights as imagenet
 from convnets_tf.layers import POOLINGS
 
 
@@ -27,11 +28,13 @@ def check_arguments(name, input_shape, min_size, pooling, weights):
             f"convnets_tf.list_models())."
         )
     check_option(name, "pooling", pooling, POOLINGS)
-    if weights is not None and not os.path.isfile(weights):
+    if weights == "imagenet":
+        imagenet.check_imagenet(name, input_shape)
+    elif weights is not None and not os.path.isfile(weights):
         raise ValueError(
-            f"{name}: weights must be None or the path to a weights file; "
-            f"{weights!r} is not a file. No pretrained weights are downloaded "
-            f"for this model."
+            f"{name}: weights must be None, 'imagenet' (for "
+            f"{', '.join(imagenet.imagenet_models())}) or the path to a "
+            f"weights file; {weights!r} is not a file."
         )
 
 
@@ -48,8 +51,12 @@ def check_option(model_name, option_name, value, allowed):
 
 
 def make_model(inputs, outputs, name, weights):
-    """Wraps the graph in a `keras.Model` and loads `weights` if given."""
+    """Wraps the graph in a `keras.Model` and loads `weights` if given:
+    keras.applications' ImageNet file for "imagenet" (see
+    `convnets_tf.weights`), else the weights file at that path."""
     model = keras.Model(inputs, outputs, name=name)
-    if weights is not None:
+    if weights == "imagenet":
+        imagenet.load_imagenet(model, name)
+    elif weights is not None:
         model.load_weights(weights)
     return model
