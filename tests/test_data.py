@@ -79,14 +79,17 @@ def test_env_var_beats_cache(monkeypatch, tmp_path):
     assert set(y_train) == {2}
 
 
-@pytest.mark.parametrize("name", ["cifar10", "cifar100"])
-def test_cache_used_without_download(name):
+@pytest.mark.parametrize("name, label", [("cifar10", 7), ("cifar100", 77)])
+def test_cache_used_without_download(name, label):
     data.DATA_DIR.mkdir()
-    _write(data.DATA_DIR / f"{name}.npz", label=7)
+    _write(data.DATA_DIR / f"{name}.npz", label=label)
 
-    (_, y_train), _ = data.load_cifar(name)
+    loaded = data.load_cifar(name)
 
-    assert set(y_train) == {7}
+    (_, y_train), _ = loaded
+    assert set(y_train) == {label}
+    assert (loaded.name, loaded.num_classes) == (name, data.NUM_CLASSES[name])
+    assert loaded.source == str(data.DATA_DIR / f"{name}.npz")
 
 
 @pytest.mark.parametrize("name", ["cifar10", "cifar100"])
@@ -97,6 +100,7 @@ def test_failed_download_explains_how_to_provide_data(name):
     message = str(info.value)
     assert "no network" in message
     assert "CONVNETS_TF_DATA" in message and "source=" in message
+    assert "--data" in message  # what the command line offers
     assert f"{name}.npz" in message and str(data.DATA_DIR) in message
     assert "x_train" in message and "y_test" in message
     assert info.value.__cause__ is not None
