@@ -21,12 +21,16 @@ def train(args):
     from convnets_tf.data import load_cifar
     from convnets_tf.train import (
         check_image_size,
+        check_run,
         describe_run,
         get_strategy,
         has_accelerator,
         train_cifar,
     )
 
+    # Wrong arguments fail before the data is loaded or a model is built.
+    check_run(args.epochs, args.batch_size, args.out, optimizer=args.optimizer,
+              learning_rate=args.lr)
     # `--image-size 0` must not mean "not given".
     if args.image_size is not None:
         check_image_size(args.image_size)

@@ -423,8 +423,16 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto"):
     )
 
 
-def check_out_dir(out_dir):
-    """Creates the run directory if needed and checks it can be written."""
+def check_run(epochs, batch_size, out_dir, **recipe):
+    """Checks what a run is given, before anything is built.
+
+    Returns:
+        The run directory (created if needed, and writable) and the full
+        recipe (see `full_recipe`).
+    """
+    _check_count("epochs", epochs)
+    _check_count("batch size", batch_size)
+    recipe = full_recipe(**recipe)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -435,14 +443,16 @@ def check_out_dir(out_dir):
             f"Cannot use {out_dir} as the run directory ({err.strerror}); "
             "choose another --out (out_dir)."
         ) from None
-    return out_dir
+    return out_dir, recipe
 
 
 def check_image_size(size):
+    """Refuses image sizes no model can train on in memory. Each model
+    checks its own minimum when it is built."""
     if not 1 <= size <= MAX_IMAGE_SIZE:
         raise ValueError(
-            f"The image size must be between 1 and {MAX_IMAGE_SIZE} pixels (CIFAR's is 32, "
-            f"a model's minimum is in its error message), got {size}."
+            f"The image size must be from 1 to {MAX_IMAGE_SIZE} pixels (CIFAR's is 32), "
+            f"got {size}."
         )
 
 
@@ -462,13 +472,9 @@ def _run_definition(model, data, batch_size, epochs, recipe):
 
 
 def _check_definition(out_dir, definition):
-    """Records `definition` in a new run directory; refuses a different one."""
+    """Refuses to continue a run in `out_dir` that `definition` differs from."""
     path = out_dir / "run.json"
-    if not path.exists():
-        with atomic_path(path) as partial:
-            partial.write_text(json.dumps(definition, indent=1) + "\n")
-        return
-    recorded = json.loads(path.read_text())
+    recorded = json.loads(path.read_text()) if path.exists() else definition
     differences = [
         f"{key} {recorded.get(key)!r} -> {value!r}"
         for key, value in definition.items()
@@ -479,6 +485,13 @@ def _check_definition(out_dir, definition):
             f"{out_dir} holds a different run ({'; '.join(differences)}). Use a new "
             "--out (out_dir), or --restart (restart=True) to delete that run and start over."
         )
+
+
+def _record_definition(out_dir, definition):
+    path = out_dir / "run.json"
+    if not path.exists():
+        with atomic_path(path) as partial:
+            partial.write_text(json.dumps(definition, indent=1) + "\n")
 
 
 def _delete_run(out_dir):
@@ -534,11 +547,7 @@ def train_cifar(
     Returns:
         The trained model.
     """
-    # Everything that can be checked without a model is, before one is built.
-    _check_count("epochs", epochs)
-    _check_count("batch size", batch_size)
-    recipe = full_recipe(**recipe)
-    out_dir = check_out_dir(out_dir)
+    out_dir, recipe = check_run(epochs, batch_size, out_dir, **recipe)
     if restart:
         _delete_run(out_dir)
     strategy = strategy or get_strategy()
@@ -565,7 +574,8 @@ def train_cifar(
             f"batch_size {batch_size} is larger than the {len(x_train)} "
             "training images; use a smaller batch."
         )
-    _check_definition(out_dir, _run_definition(model, data, batch_size, epochs, recipe))
+    definition = _run_definition(model, data, batch_size, epochs, recipe)
+    _check_definition(out_dir, definition)
     with strategy.scope():
         compile_model(model, steps_per_epoch, epochs, **recipe)
 
@@ -582,7 +592,12 @@ def train_cifar(
         train_ds,
         validation_data=test_ds,
         epochs=epochs,
-        callbacks=training_callbacks(out_dir, names[0] if len(names) > 1 else None),
+        callbacks=training_callbacks(out_dir, names[0] if len(names) > 1 else None) + [
+            # Recorded once the backup, if any, was restored into this model:
+            # a folder from before run.json existed must not get a wrong one.
+            keras.callbacks.LambdaCallback(
+                on_train_begin=lambda logs: _record_definition(out_dir, definition)),
+        ],
         verbose=verbose,
         shuffle=False,  # the dataset reshuffles itself every epoch
     )
