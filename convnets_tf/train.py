@@ -272,8 +272,7 @@ class BestCheckpoint(keras.callbacks.Callback):
     def __init__(self, path, best=None):
         super().__init__()
         self.path = Path(path)
-        self.lost = model_file_problem(self.path) is not None
-        self.best = None if self.lost else best
+        self.best = None if model_file_problem(self.path) else best
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get("val_accuracy")
@@ -411,12 +410,14 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto"):
         hardware = f"{len(os.sched_getaffinity(0))}-core CPU"
     strategy = strategy or get_strategy()
     replicas = strategy.num_replicas_in_sync
+    # TensorFlow's one-device default is a private class, _DefaultDistributionStrategy.
+    strategy_name = type(strategy).__name__.lstrip("_")
     policy = _auto_precision() if precision == "auto" else precision
     (x_train, _), (x_test, _) = data
     source = getattr(data, "source", None)
     source = f" ({os.path.basename(source)})" if source else ""
     return (
-        f"{hardware}, {type(strategy).__name__} ({replicas} replica{'s' * (replicas != 1)}), "
+        f"{hardware}, {strategy_name} ({replicas} replica{'s' * (replicas != 1)}), "
         f"{policy}, XLA {'on' if has_accelerator() else 'off'}, "
         f"{len(x_train):,} training / {len(x_test):,} test images{source}, "
         f"{epochs} epoch{'s' * (epochs != 1)}, batch {batch_size}"

@@ -343,6 +343,6 @@ def test_the_run_says_what_it_runs_on_and_that_16_bit_is_slow_on_cpu(
                  "--out", str(tmp_path)])
     assert code == 0
     first, second = capsys.readouterr().out.splitlines()[:2]
-    assert "-core CPU, _DefaultDistributionStrategy (1 replica), mixed_bfloat16, XLA off, " \
+    assert "-core CPU, DefaultDistributionStrategy (1 replica), mixed_bfloat16, XLA off, " \
            "512 training / 128 test images (tiny_cifar10.npz), 1 epoch, batch 64" in first
     assert second.startswith("note: mixed_bfloat16 is slower than float32 on a CPU")

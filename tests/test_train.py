@@ -217,7 +217,7 @@ def test_describe_run_names_hardware_strategy_precision_data_and_schedule(tiny_c
     data = load_cifar(source=tiny_cifar).take(500, 100)
     line = train.describe_run(data, epochs=2, batch_size=64, precision="mixed_bfloat16")
     assert line.endswith(
-        "_DefaultDistributionStrategy (1 replica), mixed_bfloat16, XLA off, "
+        "DefaultDistributionStrategy (1 replica), mixed_bfloat16, XLA off, "
         "500 training / 100 test images (tiny_cifar10.npz), 2 epochs, batch 64")
     assert "-core CPU" in line
     # Plain arrays have no source; "auto" names what auto picks here.
