@@ -17,6 +17,7 @@ import numbers
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -322,10 +323,14 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     """
 
     def on_train_begin(self, logs=None):
-        # Keras' own error dumps every weight array that does not fit.
+        # A backup of another model makes Keras warn once per layer that does
+        # not fit, then fail with a dump of every weight array; a backup that
+        # only partly loads must not resume either.
         try:
-            super().on_train_begin(logs)
-        except ValueError:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("error", category=UserWarning, module="keras")
+                super().on_train_begin(logs)
+        except (ValueError, UserWarning):
             raise ValueError(
                 f"The backup in {self.backup_dir} does not fit {self.model.name}: "
                 "the folder holds another model's run. Use a new --out (out_dir), "
