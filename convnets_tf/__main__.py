@@ -5,8 +5,10 @@
     python -m convnets_tf evaluate runs/lenet5/model.keras
     python -m convnets_tf list
 
-Running the same `train` command again after an interruption resumes from the
-last finished epoch.
+Running the same `train` command again after an interruption (Ctrl-C, a kill,
+a lost session) resumes from the last finished epoch. A different command
+into the same --out is refused; --restart deletes the old run and starts over.
+Errors print one line, `error: ...`, and exit with status 1.
 """
 
 import argparse
