@@ -45,6 +45,10 @@ class CifarData(tuple):
         data.name, data.source = name, str(source)
         return data
 
+    def __getnewargs__(self):
+        # So that copy and pickle rebuild it through __new__.
+        return (*self, self.name, self.source)
+
     @property
     def num_classes(self):
         return NUM_CLASSES[self.name]

@@ -1,5 +1,6 @@
 """Tests for CIFAR loading and the `tf.data` pipelines."""
 
+import copy
 import os
 import re
 from pathlib import Path
@@ -292,6 +293,9 @@ def test_cifar_data_says_what_it_is_and_takes_subsets(monkeypatch, tmp_path):
     assert len(x_test_sub) == len(x_test)  # None: all of it
     assert (subset.name, subset.source) == ("cifar100", str(path))
     assert len(loaded.take(2, 1)[1][0]) == 1
+    copied = copy.deepcopy(loaded)
+    assert (copied.name, copied.source) == ("cifar100", str(path))
+    np.testing.assert_array_equal(copied[0][1], y_train)
 
     arrays = _arrays()
     download = ((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]))
