@@ -5,8 +5,10 @@
     python -m convnets_tf evaluate runs/lenet5/model.keras
     python -m convnets_tf list
 
-Running the same `train` command again after an interruption resumes from the
-last finished epoch.
+Running the same `train` command again after an interruption (Ctrl-C, a kill,
+a lost session) resumes from the last finished epoch. A different command
+into the same --out is refused; --restart deletes the old run and starts over.
+Errors print one line, `error: ...`, and exit with status 1.
 """
 
 import argparse
@@ -19,21 +21,40 @@ from convnets_tf.train import OPTIMIZERS, PRECISIONS
 def train(args):
     from convnets_tf import build
     from convnets_tf.data import load_cifar
-    from convnets_tf.train import train_cifar
+    from convnets_tf.train import (
+        check_image_size,
+        check_run,
+        describe_run,
+        get_strategy,
+        has_accelerator,
+        train_cifar,
+    )
 
+    # Wrong arguments fail before the data is loaded or a model is built.
+    check_run(args.epochs, args.batch_size, args.out, optimizer=args.optimizer,
+              learning_rate=args.lr)
+    # `--image-size 0` must not mean "not given".
+    if args.image_size is not None:
+        check_image_size(args.image_size)
     data = load_cifar(args.dataset, source=args.data)
     height, width, channels = data[0][0].shape[1:]
-    if args.image_size:
+    if args.image_size is not None:
         height = width = args.image_size
+    strategy = get_strategy()
+    print(describe_run(data, args.epochs, args.batch_size, strategy, args.precision))
+    if args.precision not in ("auto", "float32") and not has_accelerator():
+        print(f"note: {args.precision} is slower than float32 on a CPU; "
+              "16-bit math only pays off on GPUs and TPUs.")
     model = train_cifar(
         lambda: build(args.model, input_shape=(height, width, channels),
-                      num_classes=NUM_CLASSES[args.dataset]),
+                      num_classes=data.num_classes),
         data,
         epochs=args.epochs,
         batch_size=args.batch_size,
         out_dir=args.out,
-        image_size=args.image_size,
         precision=args.precision,
+        strategy=strategy,
+        restart=args.restart,
         optimizer=args.optimizer,
         learning_rate=args.lr,
     )
@@ -47,7 +68,12 @@ def evaluate(args):
 
     import convnets_tf  # noqa: F401  (registers the custom layers)
     from convnets_tf.data import load_cifar, make_dataset
+    from convnets_tf.train import model_file_problem
 
+    problem = model_file_problem(args.model)
+    if problem:
+        raise ValueError(f"{problem}; pass a model saved by `train`, such as "
+                         "runs/NAME/model.keras or best.keras.")
     model = keras.models.load_model(args.model, compile=False)
     # A model trained with auxiliary classifiers is judged by its main one.
     model = keras.Model(model.inputs, model.outputs[0])
@@ -60,10 +86,9 @@ def evaluate(args):
             f"{' or '.join(map(str, NUM_CLASSES.values()))} (CIFAR) can be evaluated."
         )
     _, (x_test, y_test) = load_cifar(name, source=args.data)
-    # Models trained with --image-size see the test images at their size.
-    size = model.input_shape[1]
+    # Models trained at another size see the test images at their size.
     dataset = make_dataset(x_test, y_test, 256, training=False,
-                           image_size=size if size != x_test.shape[1] else None)
+                           image_size=model.input_shape[1:3])
     probs = model.predict(dataset, verbose=0)
     accuracy = float(np.mean(np.argmax(probs, axis=-1) == y_test))
     print(f"test accuracy: {accuracy:.4f} ({len(y_test)} {name} test images)")
@@ -85,7 +110,10 @@ def parse_args(argv):
     p.add_argument("--dataset", choices=tuple(NUM_CLASSES), default="cifar10")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--out", required=True, help="run directory; reused to resume")
+    p.add_argument("--out", required=True, help="run directory; the same command "
+                   "resumes the run in it, a different one is refused")
+    p.add_argument("--restart", action="store_true", help="delete the run in --out "
+                   "and start over")
     p.add_argument("--data", help="an .npz with x_train, y_train, x_test, y_test")
     p.add_argument("--image-size", type=int, help="resize the images to this "
                    "size, for models whose minimum input is larger than 32x32")
@@ -112,7 +140,23 @@ def main(argv=None):
     except (ValueError, FileNotFoundError, RuntimeError, FloatingPointError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"stopped: {interrupted(args)}", file=sys.stderr)
+        return 130
     return 0
+
+
+def interrupted(args):
+    """What Ctrl-C left behind, in one line."""
+    if args.command != "train":
+        return "interrupted."
+    from convnets_tf.train import finished_epochs
+
+    done = finished_epochs(args.out)
+    if not done:
+        return "no epoch was finished; the same command starts the run."
+    return (f"epochs 1-{done} of {args.epochs} are saved in {args.out}; "
+            "the same command resumes from there.")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from convnets_tf.files import atomic_path
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # Per-channel statistics of the CIFAR-10 training set, in 0..255 pixel units.
@@ -31,6 +33,37 @@ _EXPECTED = (
 )
 
 
+class CifarData(tuple):
+    """`(x_train, y_train), (x_test, y_test)` with where they came from.
+
+    Unpacks like the plain tuple; `name` is "cifar10" or "cifar100",
+    `source` the file read or "keras.datasets".
+    """
+
+    def __new__(cls, train, test, name, source):
+        data = super().__new__(cls, (train, test))
+        data.name, data.source = name, str(source)
+        return data
+
+    def __getnewargs__(self):
+        # So that copy and pickle rebuild it through __new__.
+        return (*self, self.name, self.source)
+
+    @property
+    def num_classes(self):
+        return NUM_CLASSES[self.name]
+
+    def take(self, train_images=None, test_images=None):
+        """The first `train_images` and `test_images` of each split (None:
+        all of it), with the same name and source."""
+        (x_train, y_train), (x_test, y_test) = self
+        return CifarData(
+            (x_train[:train_images], y_train[:train_images]),
+            (x_test[:test_images], y_test[:test_images]),
+            self.name, self.source,
+        )
+
+
 def load_cifar(name="cifar10", source=None):
     """Loads CIFAR-10 or CIFAR-100 as uint8 NHWC images and 1-D int64 labels.
 
@@ -39,63 +72,98 @@ def load_cifar(name="cifar10", source=None):
     or a download through `keras.datasets`, which is then cached in `DATA_DIR`.
 
     Returns:
-        `(x_train, y_train), (x_test, y_test)`.
+        A `CifarData`: `(x_train, y_train), (x_test, y_test)` that also
+        says which data set it is and where it came from.
     """
     if name not in NUM_CLASSES:
         raise ValueError(
             f"Unknown dataset {name!r}; expected 'cifar10' or 'cifar100'."
         )
-    num_classes = NUM_CLASSES[name]
     if source is not None:
-        return _load_npz(_existing(source, "the `source` argument"), num_classes)
-    if os.environ.get(_ENV_VAR):
+        path = _existing(source, "the `source` argument")
+    elif os.environ.get(_ENV_VAR):
         path = _existing(os.environ[_ENV_VAR], f"the {_ENV_VAR} variable")
-        return _load_npz(path, num_classes)
-    cached = DATA_DIR / f"{name}.npz"
-    if cached.exists():
-        return _load_npz(cached, num_classes)
-    return _download(name, cached, num_classes)
+    elif (DATA_DIR / f"{name}.npz").exists():
+        path = DATA_DIR / f"{name}.npz"
+    else:
+        return CifarData(*_download(name, DATA_DIR / f"{name}.npz"), name, "keras.datasets")
+    train, test = check_arrays(path, *_read_npz(path), NUM_CLASSES[name])
+    # CIFAR-100's training set has all 100 classes; labels that stop below 10
+    # mean a CIFAR-10 file, which would train a 100-class model on 10.
+    if name == "cifar100" and train[1].max() < 10:
+        raise ValueError(
+            f"{path}: every label is below 10, so this looks like CIFAR-10, not "
+            "CIFAR-100. Use --dataset cifar10 (load_cifar('cifar10')) or a CIFAR-100 file."
+        )
+    return CifarData(train, test, name, path)
 
 
 def _existing(path, origin):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} (from {origin}) does not exist.")
+    if path.is_dir():
+        raise ValueError(f"{path} (from {origin}) is a directory; expected {_EXPECTED}.")
     return path
 
 
-def _load_npz(path, num_classes):
-    # A damaged file can fail in the zip, zlib or .npy header parsing layers,
-    # each with its own exception type, so any failure to read is reported
-    # as a bad file.
+def _read_npz(path):
+    """The four arrays of an .npz file, or a ValueError saying what is wrong."""
+    with open(path, "rb") as f:
+        start = f.read(6)
+    # Checked here because numpy takes anything else for a pickle and answers
+    # with advice about `allow_pickle`, which is the wrong advice.
+    if start == b"\x93NUMPY":
+        raise ValueError(f"{path}: holds a single .npy array; expected {_EXPECTED}.")
+    if not start.startswith(b"PK"):
+        what = "is empty" if not start else "is not an .npz (zip) archive"
+        raise ValueError(f"{path} {what}; expected {_EXPECTED}.")
+    # A damaged archive can fail in the zip, zlib or .npy header parsing
+    # layers, each with its own exception type, so any failure to read is
+    # reported as a bad file.
     try:
         data = np.load(path, allow_pickle=False)
     except Exception as err:
         raise ValueError(f"{path}: not a readable .npz file ({err}).") from err
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path}: holds a single .npy array; expected {_EXPECTED}.")
     with data:
         missing = [key for key in _KEYS if key not in data.files]
         if missing:
             raise ValueError(f"{path}: missing {missing}; expected {_EXPECTED}.")
         try:
-            arrays = [data[key] for key in _KEYS]
+            return [data[key] for key in _KEYS]
         except Exception as err:
             raise ValueError(f"{path}: corrupt .npz file ({err}).") from err
-    return _validate(path, *arrays, num_classes)
 
 
-def _validate(origin, x_train, y_train, x_test, y_test, num_classes):
-    """Checks shapes, dtypes and label range; flattens labels to (N,)."""
+def check_arrays(origin, x_train, y_train, x_test, y_test, num_classes,
+                 image_shape=(32, 32, 3)):
+    """Checks shapes, dtypes and label range; flattens labels to (N,).
+
+    Images must be uint8 pixels (0-255), which the pipeline normalises
+    itself: float images would be normalised twice, and silently. A None in
+    `image_shape` accepts any size on that axis.
+
+    Returns:
+        `(x_train, y_train), (x_test, y_test)` with int64 labels.
+    """
     splits = []
     for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+        x, y = np.asarray(x), np.asarray(y)
         # Keras ships labels as (N, 1).
         y = y.reshape(-1)
-        if x.dtype != np.uint8 or x.ndim != 4 or x.shape[1:] != (32, 32, 3):
+        shape_ok = x.ndim == 4 and all(
+            want is None or have == want for have, want in zip(x.shape[1:], image_shape)
+        )
+        if x.dtype != np.uint8 or not shape_ok:
+            expected = ", ".join("any" if n is None else str(n) for n in image_shape)
+            hint = (" Convert float images in [0, 1] with "
+                    "(x * 255).round().astype('uint8').") if x.dtype.kind == "f" else ""
             raise ValueError(
                 f"{origin}: x_{split} is {x.dtype} {x.shape}; "
-                "expected uint8 (N, 32, 32, 3)."
+                f"expected uint8 pixels (N, {expected}).{hint}"
             )
+        if len(x) == 0:
+            raise ValueError(f"{origin}: x_{split} has no images.")
         if not np.issubdtype(y.dtype, np.integer) or len(y) != len(x):
             raise ValueError(
                 f"{origin}: y_{split} is {y.dtype} with {len(y)} labels; "
@@ -110,38 +178,39 @@ def _validate(origin, x_train, y_train, x_test, y_test, num_classes):
     return tuple(splits)
 
 
-def _download(name, cached, num_classes):
+def _download(name, cached):
     try:
         train, test = getattr(keras.datasets, name).load_data()
     except Exception as err:
         raise RuntimeError(
             f"Downloading {name} failed ({err}). To use a local copy, pass "
-            f"`source='/path/to/{name}.npz'`, set "
+            f"--data /path/to/{name}.npz on the command line or "
+            f"`source='/path/to/{name}.npz'` in Python, set "
             f"{_ENV_VAR}=/path/to/{name}.npz, or put {name}.npz into "
             f"{DATA_DIR}. The file must be {_EXPECTED}."
         ) from err
-    arrays = _validate(f"keras.datasets.{name}", *train, *test, num_classes)
+    arrays = check_arrays(f"keras.datasets.{name}", *train, *test, NUM_CLASSES[name])
     (x_train, y_train), (x_test, y_test) = arrays
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so an interrupted save leaves no corrupt cache.
-        partial = cached.with_suffix(".partial.npz")
-        np.savez(
-            partial, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test
-        )
-        os.replace(partial, cached)
+        with atomic_path(cached) as partial:
+            np.savez(partial, x_train=x_train, y_train=y_train, x_test=x_test,
+                     y_test=y_test)
     except OSError:
         pass  # A read-only checkout still works; it just downloads again.
     return arrays
 
 
-def make_dataset(x, y, batch_size, training, seed=None, image_size=None):
-    """Builds a batched `tf.data.Dataset` of normalised images and labels.
+def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
+                 num_classes=None, outputs=None):
+    """Builds a batched `tf.data.Dataset` of normalised images and targets.
 
     Training pipelines reshuffle every epoch, apply random 4-pixel-padded
     crops and horizontal flips, and drop the last partial batch so batch
     shapes are static (as XLA and TPUs want). Evaluation pipelines keep every
     example in order, unaugmented. One pass over the dataset is one epoch.
+    `train_cifar` asks for exactly what its compiled model consumes, so the
+    recipe never re-wraps the dataset.
 
     Args:
         x: uint8 images, shape `(N, H, W, C)`.
@@ -149,18 +218,29 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None):
         batch_size: examples per batch.
         training: whether to shuffle, augment and drop the remainder.
         seed: makes shuffling and augmentation reproducible.
-        image_size: if given, batches are resized (bilinear, after the
-            augmentation) to `image_size` x `image_size`, for models whose
-            minimum input is larger than CIFAR's 32x32.
+        image_size: if given and not the images' size, batches are resized
+            (bilinear, after the augmentation) to `image_size` x
+            `image_size`, or to `(height, width)`, for models whose
+            input is larger than CIFAR's 32x32.
+        num_classes: if given, the labels become one-hot vectors of this
+            length (label smoothing needs them).
+        outputs: a multi-output model's output names; each output gets the
+            same targets, as a dict.
 
     Returns:
-        A dataset of `(float32 images, int32 labels)` batches.
+        A dataset of `(float32 images, targets)` batches; targets are int32
+        labels, or float32 one-hot vectors given `num_classes`.
     """
     # Captured as NumPy arrays, they would become graph constants copied for
     # every batch: over 10x slower than sharing these tensors.
     images = tf.convert_to_tensor(x)
     labels = tf.convert_to_tensor(np.asarray(y, np.int32))
     height, width = x.shape[1:3]
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    # None: a model that takes any size gets the images as they are.
+    resize = image_size is not None and tuple(image_size) not in (
+        (height, width), (None, None))
     # Full-image constants turn the per-channel broadcast, which is about 5x
     # slower on CPU, into a cheap one over the batch axis.
     mean = tf.broadcast_to(CIFAR_MEAN, x.shape[1:])
@@ -168,12 +248,20 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None):
 
     def normalise(batch):
         batch = (tf.cast(batch, tf.float32) - mean) / std
-        if image_size is not None:
-            batch = tf.image.resize(batch, (image_size, image_size))
+        if resize:
+            batch = tf.image.resize(batch, image_size)
         return batch
 
+    def targets(indices):
+        target = tf.gather(labels, indices)
+        if num_classes is not None:
+            target = tf.one_hot(target, num_classes)
+        if outputs is not None and len(outputs) > 1:
+            return {name: target for name in outputs}
+        return target
+
     def eval_batch(indices):
-        return normalise(tf.gather(images, indices)), tf.gather(labels, indices)
+        return normalise(tf.gather(images, indices)), targets(indices)
 
     # XLA fuses the padding, crops, flips and normalisation into one pass
     # over the batch, about twice as fast on CPU as running them op by op.
@@ -198,7 +286,7 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None):
     def train_batch(indices, random_seed):
         # Gathering from the full array is faster outside XLA.
         batch = tf.gather(images, indices)
-        return augment(batch, random_seed), tf.gather(labels, indices)
+        return augment(batch, random_seed), targets(indices)
 
     indices = tf.data.Dataset.range(len(x))
     if training:

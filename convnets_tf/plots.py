@@ -3,6 +3,7 @@
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
+from convnets_tf.files import atomic_path
 from convnets_tf.history import read_rows
 
 
@@ -11,8 +12,8 @@ def plot_history(history_csv, path=None):
 
     `train_cifar` validates on the test split, so the curve is labelled so.
 
-    Saves a PNG to `path` if given and returns the figure (notebooks show it
-    inline).
+    Saves a PNG to `path` if given (atomically) and returns the figure
+    (notebooks show it inline).
     """
     rows = read_rows(history_csv)
     epochs = [int(row["epoch"]) + 1 for row in rows]
@@ -29,5 +30,6 @@ def plot_history(history_csv, path=None):
         ax.legend()
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=100)
+        with atomic_path(path) as partial:
+            fig.savefig(partial, dpi=100)
     return fig

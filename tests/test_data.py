@@ -1,5 +1,6 @@
 """Tests for CIFAR loading and the `tf.data` pipelines."""
 
+import copy
 import os
 import re
 from pathlib import Path
@@ -79,14 +80,17 @@ def test_env_var_beats_cache(monkeypatch, tmp_path):
     assert set(y_train) == {2}
 
 
-@pytest.mark.parametrize("name", ["cifar10", "cifar100"])
-def test_cache_used_without_download(name):
+@pytest.mark.parametrize("name, label", [("cifar10", 7), ("cifar100", 77)])
+def test_cache_used_without_download(name, label):
     data.DATA_DIR.mkdir()
-    _write(data.DATA_DIR / f"{name}.npz", label=7)
+    _write(data.DATA_DIR / f"{name}.npz", label=label)
 
-    (_, y_train), _ = data.load_cifar(name)
+    loaded = data.load_cifar(name)
 
-    assert set(y_train) == {7}
+    (_, y_train), _ = loaded
+    assert set(y_train) == {label}
+    assert (loaded.name, loaded.num_classes) == (name, data.NUM_CLASSES[name])
+    assert loaded.source == str(data.DATA_DIR / f"{name}.npz")
 
 
 @pytest.mark.parametrize("name", ["cifar10", "cifar100"])
@@ -97,6 +101,7 @@ def test_failed_download_explains_how_to_provide_data(name):
     message = str(info.value)
     assert "no network" in message
     assert "CONVNETS_TF_DATA" in message and "source=" in message
+    assert "--data" in message  # what the command line offers
     assert f"{name}.npz" in message and str(data.DATA_DIR) in message
     assert "x_train" in message and "y_test" in message
     assert info.value.__cause__ is not None
@@ -249,6 +254,53 @@ def test_label_range_depends_on_dataset(tmp_path):
     assert set(y_train) == {99}
     with pytest.raises(ValueError, match="y_train"):
         data.load_cifar("cifar10", source=path)
+
+
+def test_text_file_named_npz_gets_no_pickle_advice(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("x_train,y_train\n1,2\n")
+    with pytest.raises(ValueError) as info:
+        data.load_cifar(source=path)
+    message = str(info.value)
+    assert f"{path} is not an .npz (zip) archive" in message
+    assert "pickle" not in message
+
+
+def test_cifar10_file_used_as_cifar100_is_refused(tmp_path):
+    path = _write(tmp_path / "c10.npz", y_train=np.arange(6) % 10)
+    with pytest.raises(ValueError, match="looks like CIFAR-10.*--dataset cifar10"):
+        data.load_cifar("cifar100", source=path)
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_empty_split_is_refused(tmp_path, split):
+    path = _write(tmp_path / "empty.npz", **{
+        f"x_{split}": np.zeros((0, 32, 32, 3), np.uint8), f"y_{split}": np.zeros(0, np.uint8)})
+    with pytest.raises(ValueError, match=f"x_{split} has no images"):
+        data.load_cifar(source=path)
+
+
+def test_cifar_data_says_what_it_is_and_takes_subsets(monkeypatch, tmp_path):
+    path = _write(tmp_path / "c100.npz", y_train=np.arange(6) + 90)
+    loaded = data.load_cifar("cifar100", source=path)
+    (x_train, y_train), (x_test, y_test) = loaded
+    assert (loaded.name, loaded.num_classes, loaded.source) == ("cifar100", 100, str(path))
+
+    subset = loaded.take(train_images=4)
+    (x_sub, y_sub), (x_test_sub, _) = subset
+    np.testing.assert_array_equal(x_sub, x_train[:4])
+    np.testing.assert_array_equal(y_sub, y_train[:4])
+    assert len(x_test_sub) == len(x_test)  # None: all of it
+    assert (subset.name, subset.source) == ("cifar100", str(path))
+    assert len(loaded.take(2, 1)[1][0]) == 1
+    copied = copy.deepcopy(loaded)
+    assert (copied.name, copied.source) == ("cifar100", str(path))
+    np.testing.assert_array_equal(copied[0][1], y_train)
+
+    arrays = _arrays()
+    download = ((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]))
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: download)
+    assert data.load_cifar().source == "keras.datasets"
 
 
 def test_real_sample_matches_normalisation_constants():
@@ -404,3 +456,32 @@ def test_image_size_resizes_batches(training):
     assert images.shape == (16, 75, 75, 3)
     # Bilinear resizing keeps the normalised statistics roughly in place.
     assert abs(float(np.mean(images))) < 0.5
+
+
+def test_targets_are_what_the_compiled_model_consumes():
+    x = np.zeros((32, 32, 32, 3), np.uint8)
+    y = np.arange(32) % 10
+    _, labels = next(iter(data.make_dataset(x, y, 16, training=False, num_classes=10)))
+    np.testing.assert_array_equal(labels, np.eye(10)[y[:16]])
+
+    dataset = data.make_dataset(x, y, 16, training=True, num_classes=10,
+                                outputs=["predictions", "aux"])
+    _, targets = next(iter(dataset))
+    assert sorted(targets) == ["aux", "predictions"]
+    assert targets["aux"].shape == targets["predictions"].shape == (16, 10)
+
+    # One output: the targets themselves, as Keras wants for a one-output model.
+    _, labels = next(iter(data.make_dataset(x, y, 16, training=True, outputs=["out"])))
+    assert labels.shape == (16,) and labels.dtype == np.int32
+
+
+@pytest.mark.parametrize("image_size, shape", [
+    ((40, 48), (40, 48)), ((32, 32), (32, 32)), ((None, None), (32, 32))])
+def test_image_size_takes_the_models_input_size(image_size, shape):
+    x = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+    dataset = data.make_dataset(x, np.arange(16) % 10, 16, training=False,
+                                image_size=image_size)
+    images, _ = next(iter(dataset))
+    assert images.shape == (16, *shape, 3)
+    if shape == (32, 32):
+        np.testing.assert_array_equal(_pixels(images), x)  # untouched, not resized

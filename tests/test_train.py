@@ -151,11 +151,18 @@ def test_unknown_optimizer():
         train.compile_model(small_model(), 10, 2, optimizer="rmsprop")
 
 
+def nan_model():
+    """Computes NaN from the first batch on, as a diverged model would."""
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Rescaling(float("nan"))(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+
+
 def test_nan_loss_stops_with_advice(tiny_cifar, tmp_path):
     with pytest.raises(FloatingPointError, match="Lower the learning rate"):
-        train.train_cifar(small_model, load_cifar(source=tiny_cifar), epochs=2,
-                          batch_size=64, out_dir=tmp_path, verbose=0,
-                          learning_rate=1e30, warmup_epochs=0)
+        train.train_cifar(nan_model, load_cifar(source=tiny_cifar), epochs=2,
+                          batch_size=64, out_dir=tmp_path, verbose=0)
 
 
 def test_batch_larger_than_data(tiny_cifar, tmp_path):
@@ -164,11 +171,25 @@ def test_batch_larger_than_data(tiny_cifar, tmp_path):
                           batch_size=4096, out_dir=tmp_path)
 
 
-def test_resume_runs_only_the_missing_epochs(tiny_cifar, tmp_path):
+class Killed(BaseException):
+    """Stands in for a kill: nothing after it runs, and nothing catches it."""
+
+
+def test_resume_runs_only_the_missing_epochs(tiny_cifar, tmp_path, monkeypatch):
     data = load_cifar(source=tiny_cifar)
-    train.train_cifar(small_model, data, epochs=2, batch_size=64,
-                      out_dir=tmp_path, verbose=0)
+    backup_epoch_end = train.AtomicBackupAndRestore.on_epoch_end
+
+    def killed_after_epoch_2(self, epoch, logs=None):
+        backup_epoch_end(self, epoch, logs)
+        if epoch == 1:
+            raise Killed
+
+    monkeypatch.setattr(train.AtomicBackupAndRestore, "on_epoch_end", killed_after_epoch_2)
+    with pytest.raises(Killed):
+        train.train_cifar(small_model, data, epochs=4, batch_size=64,
+                          out_dir=tmp_path, verbose=0)
     first = read_rows(tmp_path / "history.csv")
+    monkeypatch.undo()
     train.train_cifar(small_model, data, epochs=4, batch_size=64,
                       out_dir=tmp_path, verbose=0)
     rows = read_rows(tmp_path / "history.csv")
@@ -178,28 +199,30 @@ def test_resume_runs_only_the_missing_epochs(tiny_cifar, tmp_path):
         assert (tmp_path / name).stat().st_size > 0
 
 
-def test_csv_logger_drops_rows_of_epochs_that_rerun(tmp_path):
+def test_history_drops_rows_of_epochs_that_rerun(tmp_path):
     path = tmp_path / "history.csv"
     # Epoch 2's row was written, then the run died before its backup; the
     # last line was cut mid-write.
-    path.write_text("epoch,loss,val_loss\r\n0,1.0,NA\r\n1,0.9,NA\r\n2,0.8,NA\r\n3,0.")
+    path.write_text("epoch,loss\r\n0,1.0\r\n1,0.9\r\n2,0.8\r\n3,0.")
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.zeros((4, 2)), np.zeros(4), initial_epoch=2, epochs=4,
-              verbose=0, callbacks=[train.ResumableCSVLogger(path)])
+              verbose=0, callbacks=[train.HistoryLogger(path)])
     rows = read_rows(path)
     assert [row["epoch"] for row in rows] == [0, 1, 2, 3]
     assert rows[1]["loss"] == 0.9 and rows[2]["loss"] != 0.8
 
 
-def test_describe_run_names_hardware_precision_data_and_schedule(tiny_cifar, monkeypatch):
-    monkeypatch.setenv("CONVNETS_TF_DATA", str(tiny_cifar))
-    train.set_precision("mixed_bfloat16")
-    line = train.describe_run(load_cifar(), epochs=2, batch_size=64)
+def test_describe_run_names_hardware_strategy_precision_data_and_schedule(tiny_cifar):
+    data = load_cifar(source=tiny_cifar).take(500, 100)
+    line = train.describe_run(data, epochs=2, batch_size=64, precision="mixed_bfloat16")
     assert line.endswith(
-        "mixed_bfloat16, 512 training / 128 test images (tiny_cifar10.npz), "
-        "2 epochs, batch 64")
+        "DefaultDistributionStrategy (1 replica), mixed_bfloat16, XLA off, "
+        "500 training / 100 test images (tiny_cifar10.npz), 2 epochs, batch 64")
     assert "-core CPU" in line
+    # Plain arrays have no source; "auto" names what auto picks here.
+    assert train.describe_run(tuple(data), 1, 64).endswith(
+        "float32, XLA off, 500 training / 100 test images, 1 epoch, batch 64")
 
 
 def test_weight_decay_skips_biases():
@@ -249,10 +272,30 @@ def test_loss_weights_must_name_outputs():
         train.compile_model(two_headed_model(), 10, 2, loss_weights={"aux1": 0.3})
 
 
-def test_images_resized_in_the_pipeline(tiny_cifar, tmp_path):
+def test_images_resized_to_the_models_input(tiny_cifar, tmp_path):
     model = train.train_cifar(
         lambda: two_headed_model(image_size=40), load_cifar(source=tiny_cifar),
-        epochs=1, batch_size=64, out_dir=tmp_path, verbose=0, image_size=40,
+        epochs=1, batch_size=64, out_dir=tmp_path, verbose=0,
     )
     assert model.input_shape == (None, 40, 40, 3)
     assert len(read_rows(tmp_path / "history.csv")) == 1
+
+
+def test_precision_applies_to_the_model_and_the_global_policy_is_restored(
+        tiny_cifar, tmp_path):
+    model = train.train_cifar(small_model, load_cifar(source=tiny_cifar).take(128, 64),
+                              epochs=1, batch_size=64, out_dir=tmp_path, verbose=0,
+                              precision="mixed_bfloat16")
+    assert model.layers[1].dtype_policy.name == "mixed_bfloat16"
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert keras.layers.Dense(1).dtype_policy.name == "float32"
+
+    def failing_build():
+        small_model()
+        raise RuntimeError("build failed")
+
+    with pytest.raises(RuntimeError, match="build failed"):
+        train.train_cifar(failing_build, load_cifar(source=tiny_cifar), epochs=1,
+                          batch_size=64, out_dir=tmp_path / "other",
+                          precision="mixed_float16")
+    assert keras.mixed_precision.global_policy().name == "float32"
