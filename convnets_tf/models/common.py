@@ -19,12 +19,13 @@ def check_arguments(name, input_shape, min_size, pooling, weights):
             f"got {input_shape}."
         )
     height, width, _ = input_shape
+    size = max(min_size, 32)
     if height < min_size or width < min_size:
         raise ValueError(
             f"{name}: input size {height}x{width} is too small; the minimum "
-            f"is {min_size}x{min_size}. Resize the images (for CIFAR: "
-            f"train_cifar(..., image_size={max(min_size, 32)}) or "
-            f"--image-size {max(min_size, 32)}) or use a CIFAR variant (see "
+            f"is {min_size}x{min_size}. Build it at input_shape=({size}, "
+            f"{size}, 3) and train_cifar resizes CIFAR to it (command line: "
+            f"--image-size {size}), or use a CIFAR variant (see "
             f"convnets_tf.list_models())."
         )
     check_option(name, "pooling", pooling, POOLINGS)
