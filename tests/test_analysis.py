@@ -148,7 +148,7 @@ def test_trace_shapes_prints_checks_and_raises(capsys):
     assert capsys.readouterr().out.splitlines()[0] == "c1  (1, 8, 8, 4)"  # printed first
 
 
-def test_resnet50_against_the_paper():
+def test_resnet50_against_the_papers():
     model = convnets_tf.build("resnet50")
     # keras.applications.ResNet50's 25,636,712, less 53,120 moving statistics.
     assert analysis.count_params(model) == (25_583_592, 25_636_712)
@@ -160,13 +160,20 @@ def test_resnet50_against_the_paper():
     assert macs == 3_857_973_248
     # conv1: 112x112 positions, 7x7x3x64 weights.
     assert analysis.macs_per_layer(model)["conv1_conv"] == 112 * 112 * 7 * 7 * 3 * 64
-    # Araujo et al., "Computing receptive fields of convolutional neural
-    # networks" (Distill, 2019), Table 1: ResNet-50 (v1), 483.
-    assert analysis.receptive_field(model) == 483
+    # By hand: conv1 (7, step 2) and the 3x3 pool give 11 at step 4; each
+    # bottleneck's 3x3 adds 2 steps, the first 1x1 of a stage doubles the
+    # step: 11 + 3*8 + 4*16 + 6*32 + 3*64 = 483.
+    assert analysis.receptive_field(model) == 11 + 3 * 8 + 4 * 16 + 6 * 32 + 3 * 64 == 483
     analysis.trace_shapes(model, {
         "conv1_relu": (1, 112, 112, 64), "conv5_block3_out": (1, 7, 7, 2048),
         "predictions": (1, 1000),
     })
+    # The Torch ResNet-50 (stride in the 3x3 layer) that ResNeXt's Table 1
+    # compares against: 4.1 x 10^9 there, 4.09e9 here. The strided 3x3
+    # layers of stages 3-5 now work at the earlier step: 8 + 16 + 32 less.
+    torch = convnets_tf.build("resnet50", use_bias=False, stride_in_3x3=True)
+    assert analysis.count_macs(torch) == 4_089_184_256
+    assert analysis.receptive_field(torch) == 483 - 8 - 16 - 32 == 427
 
 
 def test_vgg16_against_the_paper():
@@ -179,8 +186,10 @@ def test_vgg16_against_the_paper():
     per_layer = analysis.macs_per_layer(model)
     assert per_layer["fc1"] == 7 * 7 * 512 * 4096
     assert per_layer["block1_conv2"] == 224 * 224 * 3 * 3 * 64 * 64
-    # Araujo et al. (2019), Table 1: VGG-16, 212.
-    assert analysis.receptive_field(model) == 212
+    # By hand: 3x3 convs at steps 1, 2, 4, 8, 16 (2, 2, 3, 3, 3 of them),
+    # each 2x2 pool adding one step before doubling it.
+    assert analysis.receptive_field(model) \
+        == 1 + 2 * (2 * 1 + 2 * 2 + 3 * 4 + 3 * 8 + 3 * 16) + (1 + 2 + 4 + 8 + 16) == 212
     assert analysis.receptive_field(model, "block1_conv2") == 5
     # Activations: the 13 convolutions' outputs.
     sizes = [(224, 64)] * 2 + [(112, 128)] * 2 + [(56, 256)] * 3 + [(28, 512)] * 3 \
