@@ -314,8 +314,8 @@ def test_training_step_and_round_trips(name, tmp_path):
     assert model.output_shape == (None, 10)
     size = analysis.count_params(model).total
     if size > TRAINED_UP_TO:
-        pytest.skip(f"{size:,} parameters at {shape}: above TRAINED_UP_TO, too costly "
-                    f"to train and save in CI")
+        pytest.skip(f"{name}: {size:,} parameters at {shape}, above TRAINED_UP_TO: "
+                    f"too costly to train and save in CI")
     x = np.random.rand(4, *shape).astype("float32")
     # One eager training-mode pass: on this project's 2-core CPU machine,
     # four compiled (traced) Adam steps of ResNet-152 took 69 s and four
