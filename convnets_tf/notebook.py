@@ -20,9 +20,11 @@ import dataclasses
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 SMOKE_DEFAULTS = {"train_images": 512, "test_images": 256, "epochs": 1}
 _KEYS = ("train_images", "test_images", "epochs", "batch_size")
+_PREFIX = "convnets_tf_smoke_runs_"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +80,10 @@ def plan_run(cpu, accelerator, smoke=None):
     `runs_dir` is "runs" (git-ignored; point it elsewhere, e.g. Google
     Drive, to keep runs across a Colab reset), except in smoke mode: then a
     fresh temporary directory, deleted when the interpreter exits, so CI
-    leaves nothing behind.
+    leaves nothing behind. A process killed outright runs no exit handlers
+    (nbval stops notebook kernels with SIGKILL), so each smoke plan also
+    removes the smoke directories of processes that have ended
+    (`remove_stale_runs_dirs`).
     """
     cpu = _checked("cpu", cpu)
     accelerator = _checked("accelerator", accelerator)
@@ -102,7 +107,31 @@ def _checked(mode, sizes):
     return {"train_images": None, "test_images": None, **sizes}
 
 
+def remove_stale_runs_dirs(directory=None):
+    """Removes the smoke-mode runs directories, in `directory` (default: the
+    temporary directory), of processes that are no longer running; returns
+    their paths. Each name carries its process id."""
+    removed = []
+    for path in sorted(Path(directory or tempfile.gettempdir()).glob(_PREFIX + "*")):
+        pid = path.name[len(_PREFIX):].split("_", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(str(path))
+    return removed
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def _temporary_runs_dir():
-    path = tempfile.mkdtemp(prefix="convnets_tf_smoke_runs_")
+    remove_stale_runs_dirs()
+    path = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}_")
     atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path

@@ -66,3 +66,27 @@ def test_smoke_runs_dir_is_removed_at_exit(tmp_path):
     assert runs_dir.startswith(str(tmp_path))
     assert not os.path.exists(runs_dir)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_smoke_runs_dir_of_a_killed_process_is_removed_by_the_next_plan(tmp_path, monkeypatch):
+    """nbval stops notebook kernels with SIGKILL, which runs no exit
+    handlers: the next smoke plan removes what such a kernel left."""
+    script = textwrap.dedent("""
+        import os, signal
+        from convnets_tf.notebook import plan_run
+        plan = plan_run({"epochs": 1, "batch_size": 8}, {"epochs": 1, "batch_size": 8})
+        print(plan.runs_dir, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    env = {**os.environ, "CONVNETS_TF_SMOKE": "1", "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == -9
+    left = done.stdout.strip().splitlines()[-1]
+    assert os.path.isdir(left)  # atexit did not run
+    alive = tmp_path / f"convnets_tf_smoke_runs_{os.getpid()}_x"  # this process: kept
+    alive.mkdir()
+    monkeypatch.setenv("CONVNETS_TF_SMOKE", "1")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    plan = plan_run(CPU, ACCELERATOR)
+    assert not os.path.exists(left)
+    assert alive.is_dir() and os.path.isdir(plan.runs_dir)
