@@ -46,3 +46,11 @@ def tiny_cifar(tmp_path):
     path = tmp_path / "tiny_cifar10.npz"
     np.savez(path, **arrays)
     return path
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """nbval kills notebook kernels (SIGKILL), so the last smoke-mode
+    notebook's runs directory outlives it: remove those of ended processes."""
+    from convnets_tf.notebook import remove_stale_runs_dirs
+
+    remove_stale_runs_dirs()

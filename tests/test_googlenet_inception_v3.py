@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import convnets_tf
+from convnets_tf.analysis import count_params
 from convnets_tf.models import googlenet as gn
 from convnets_tf.models import inception_v3 as iv3
 
@@ -31,10 +32,6 @@ TABLE_1 = {
     "predictions": ((1000,), 1000),
 }
 TABLE_1_TOTAL_K = 6797.7
-
-
-def trainable_count(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
 def kernel_weights(model, prefix):
@@ -84,7 +81,7 @@ def test_googlenet_parameters_against_table_1(googlenet_224):
     # 54K either way (see notebook 05). The totals agree to 0.5%.
     assert ours["conv1"] == 7 * 7 * 3 * 64
     assert sum(ours.values()) / 1024 == pytest.approx(TABLE_1_TOTAL_K, rel=5e-3)
-    biases = trainable_count(googlenet_224) - sum(ours.values())
+    biases = count_params(googlenet_224).trainable - sum(ours.values())
     assert biases == sum(layer.filters if hasattr(layer, "filters") else 0
                          for layer in googlenet_224.layers) + 1000
 
@@ -102,7 +99,7 @@ def test_googlenet_auxiliary_classifiers():
     # torchvision (BN variant: BatchNorm's 2 x 128 in place of the 128
     # biases of each head's 1x1 conv) has 13,004,888 - 6,624,904 in its heads.
     assert sum(aux.values()) + 2 * 128 == 13_004_888 - 6_624_904
-    assert trainable_count(model) == 6_998_552 + sum(aux.values())
+    assert count_params(model).trainable == 6_998_552 + sum(aux.values())
 
 
 def test_googlenet_aux_heads_leave_the_main_output_alone():

@@ -5,12 +5,9 @@ import numpy as np
 import tensorflow as tf
 
 import convnets_tf
+from convnets_tf.analysis import count_params
 from convnets_tf.layers import LocalResponseNormalization
 from convnets_tf.models.lenet import C3_TABLE, lenet5, scaled_tanh
-
-
-def trainable_count(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
 def test_c3_table_is_the_papers():
@@ -51,7 +48,7 @@ def test_scaled_tanh_maps_plus_minus_one_to_themselves():
 
 def test_rbf_output_is_fixed_and_computes_distances():
     model = lenet5(rbf_output=True)
-    assert trainable_count(model) == 60_000
+    assert count_params(model).trainable == 60_000
     rbf = model.get_layer("rbf")
     centres = rbf.centres.numpy()
     assert centres.shape == (84, 10) and set(np.unique(centres)) == {-1.0, 1.0}
@@ -70,7 +67,7 @@ def test_rbf_output_is_fixed_and_computes_distances():
 def test_alexnet_towers():
     two = convnets_tf.build("alexnet")
     one = convnets_tf.build("alexnet", two_tower=False)
-    assert trainable_count(one) == 62_378_344
+    assert count_params(one).trainable == 62_378_344
     for layer, groups in (("conv1", 1), ("conv2", 2), ("conv3", 1),
                           ("conv4", 2), ("conv5", 2)):
         assert two.get_layer(layer).groups == groups

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import convnets_tf
+from convnets_tf.analysis import count_params
 from convnets_tf.models import resnet
 
 # keras.applications' totals (GUIDE.md), trainable plus BatchNorm statistics.
@@ -23,10 +24,6 @@ KERAS_APPLICATIONS = [
 # 64x64: small enough to be quick, large enough that every strided layer
 # sees an even-sized map, where 'same' and symmetric padding differ.
 SHAPE = (64, 64, 3)
-
-
-def trainable_count(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
 def weighted_layer_names(model):
@@ -75,7 +72,7 @@ def test_option_a_shortcut_subsamples_and_pads_with_zeros():
 
 
 def test_cifar_shortcut_options_and_plain_network():
-    counts = {option: trainable_count(resnet.resnet_cifar(depth=20, shortcut=option))
+    counts = {option: count_params(resnet.resnet_cifar(depth=20, shortcut=option)).trainable
               for option in resnet.SHORTCUTS}
     assert counts["A"] == 269_722
     # B: a 1x1 convolution and BatchNorm where 16 -> 32 and 32 -> 64 channels.
@@ -86,7 +83,7 @@ def test_cifar_shortcut_options_and_plain_network():
     assert counts["C"] == counts["B"] + projections_c
 
     plain = resnet.resnet_cifar(depth=20, residual=False)
-    assert trainable_count(plain) == counts["A"]  # option A has no parameters
+    assert count_params(plain).trainable == counts["A"]  # option A has no parameters
     assert not [layer for layer in plain.layers if isinstance(layer, keras.layers.Add)]
     convs = [layer for layer in plain.layers if isinstance(layer, keras.layers.Conv2D)]
     assert len(convs) + 1 == 20  # 6n + 1 convolutions and the classifier
@@ -114,7 +111,7 @@ def test_invalid_options_raise_with_the_allowed_values():
 def test_resnext_cifar_count_and_grouped_strided_3x3():
     # ResNeXt-29 32x4d for CIFAR-10 has 4,775,754 parameters in osmr's
     # imgclsmob (pytorchcv resnext_cifar.py), the same block definition.
-    assert trainable_count(resnet.resnext_cifar(cardinality=32, bottleneck_width=4)) \
+    assert count_params(resnet.resnext_cifar(cardinality=32, bottleneck_width=4)).trainable \
         == 4_775_754
     model = resnet.resnext_cifar(depth=11, cardinality=4, bottleneck_width=8)
     grouped = model.get_layer("conv3_block1_2_conv")
@@ -129,7 +126,8 @@ def test_wide_resnet_dropout_sits_between_the_convolutions():
     dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
     assert len(dropouts) == 3  # one per block, n = 1 block per stage
     # Dropout changes no count: WRN-10-2 with and without it.
-    assert trainable_count(model) == trainable_count(resnet.wide_resnet(depth=10, width=2))
+    assert count_params(model).trainable \
+        == count_params(resnet.wide_resnet(depth=10, width=2)).trainable
     drop = model.get_layer("conv2_block1_drop")
     assert drop.input is model.get_layer("conv2_block1_1_relu").output
     assert model.get_layer("conv2_block1_2_conv").input is drop.output

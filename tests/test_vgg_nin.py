@@ -6,13 +6,10 @@ import numpy as np
 import pytest
 
 import convnets_tf
+from convnets_tf.analysis import count_params
 from convnets_tf.layers import LocalResponseNormalization
 from convnets_tf.models import nin as nin_module
 from convnets_tf.models import vgg as vgg_module
-
-
-def trainable_count(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
 def weighted_layer_names(model):
@@ -133,7 +130,7 @@ def test_vgg_unknown_configuration_lists_the_valid_ones():
 def test_vgg_batch_norm_matches_torchvision_vgg_bn():
     # torchvision's vgg16_bn: 138,365,992 parameters (conv biases kept).
     model = convnets_tf.build("vgg16", batch_norm=True)
-    assert trainable_count(model) == 138_365_992
+    assert count_params(model).trainable == 138_365_992
     names = [layer.name for layer in model.layers]
     i = names.index("block1_conv1_conv")
     assert names[i:i + 3] == ["block1_conv1_conv", "block1_conv1_bn", "block1_conv1_relu"]

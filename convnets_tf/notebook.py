@@ -1,0 +1,137 @@
+"""How big a notebook's training run is: smoke, CPU or accelerator.
+
+Each notebook states its run sizes once and lets the machine pick:
+
+    plan = plan_run(
+        cpu={"train_images": 4096, "test_images": None, "epochs": 5, "batch_size": 128},
+        accelerator={"train_images": None, "test_images": None, "epochs": 30, "batch_size": 128},
+    )
+    print(plan)   # one line: mode, images, epochs, batch, where runs go
+    data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+
+The mode is "smoke" when the environment sets `CONVNETS_TF_SMOKE=1` (CI: a
+few hundred images, one epoch, outputs in a temporary directory that is
+removed when the Python process exits), else "accelerator" when TensorFlow
+sees a GPU or TPU, else "cpu".
+"""
+
+import atexit
+import dataclasses
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+SMOKE_DEFAULTS = {"train_images": 512, "test_images": 256, "epochs": 1}
+_KEYS = ("train_images", "test_images", "epochs", "batch_size")
+_PREFIX = "convnets_tf_smoke_runs_"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPlan:
+    """The run size a notebook uses; `None` images means all of them."""
+
+    mode: str
+    train_images: int | None
+    test_images: int | None
+    epochs: int
+    batch_size: int
+    runs_dir: str
+
+    def __str__(self):
+        def images(n):
+            return "all" if n is None else f"{n:,}"
+
+        epochs = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
+        return (
+            f"{self.mode} run: {images(self.train_images)} training images, "
+            f"{images(self.test_images)} test images, {epochs}, batch {self.batch_size}, "
+            f"outputs in {self.runs_dir}"
+        )
+
+
+def smoke_mode():
+    """Whether `CONVNETS_TF_SMOKE=1`: CI's tiny runs of every notebook."""
+    return os.environ.get("CONVNETS_TF_SMOKE") == "1"
+
+
+def has_accelerator():
+    """Whether TensorFlow sees a GPU or a TPU.
+
+    A Colab TPU shows as a physical device before the TPU system is
+    initialised and as logical devices after.
+    """
+    import tensorflow as tf
+
+    return any(
+        tf.config.list_physical_devices(kind) or tf.config.list_logical_devices(kind)
+        for kind in ("GPU", "TPU")
+    )
+
+
+def plan_run(cpu, accelerator, smoke=None):
+    """The run size for this machine, a `RunPlan`.
+
+    `cpu`, `accelerator` and `smoke` are dicts with the keys `train_images`
+    and `test_images` (None: all images; both default to None), `epochs` and
+    `batch_size`. `smoke` defaults to 512 training and 256 test images, one
+    epoch and the cpu batch size; keys given in `smoke` replace those.
+
+    `runs_dir` is "runs" (git-ignored; point it elsewhere, e.g. Google
+    Drive, to keep runs across a Colab reset), except in smoke mode: then a
+    fresh temporary directory, deleted when the interpreter exits, so CI
+    leaves nothing behind. A process killed outright runs no exit handlers
+    (nbval stops notebook kernels with SIGKILL), so each smoke plan also
+    removes the smoke directories of processes that have ended
+    (`remove_stale_runs_dirs`).
+    """
+    cpu = _checked("cpu", cpu)
+    accelerator = _checked("accelerator", accelerator)
+    if smoke_mode():
+        smoke = _checked("smoke", {**SMOKE_DEFAULTS, "batch_size": cpu["batch_size"],
+                                   **(smoke or {})})
+        return RunPlan("smoke", **smoke, runs_dir=_temporary_runs_dir())
+    if has_accelerator():
+        return RunPlan("accelerator", **accelerator, runs_dir="runs")
+    return RunPlan("cpu", **cpu, runs_dir="runs")
+
+
+def _checked(mode, sizes):
+    unknown = set(sizes) - set(_KEYS)
+    missing = {"epochs", "batch_size"} - set(sizes)
+    if unknown or missing:
+        raise ValueError(
+            f"plan_run: {mode} needs the keys {_KEYS} (images default to None, all); "
+            f"unknown {sorted(unknown)}, missing {sorted(missing)}."
+        )
+    return {"train_images": None, "test_images": None, **sizes}
+
+
+def remove_stale_runs_dirs(directory=None):
+    """Removes the smoke-mode runs directories, in `directory` (default: the
+    temporary directory), of processes that are no longer running; returns
+    their paths. Each name carries its process id."""
+    removed = []
+    for path in sorted(Path(directory or tempfile.gettempdir()).glob(_PREFIX + "*")):
+        pid = path.name[len(_PREFIX):].split("_", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(str(path))
+    return removed
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _temporary_runs_dir():
+    remove_stale_runs_dirs()
+    path = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}_")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
