@@ -24,6 +24,7 @@ import convnets_tf
 from convnets_tf import analysis
 from convnets_tf.models import alexnet as alexnet_module
 from convnets_tf.models import vgg as vgg_module
+from convnets_tf.weights import IMAGENET_WEIGHTS
 
 # Trainable parameters of each registered model at its default arguments,
 # and the smallest input height and width it accepts. One block per family.
@@ -272,7 +273,10 @@ def test_arguments_are_checked(name):
         convnets_tf.build(name, input_shape=small_shape(name), include_top=False,
                           pooling="mean")
     with pytest.raises(ValueError, match="not a file"):
-        convnets_tf.build(name, weights="imagenet")
+        convnets_tf.build(name, weights="no/such/file.weights.h5")
+    if name not in IMAGENET_WEIGHTS:  # those load files: test_weights.py
+        with pytest.raises(ValueError, match="no ImageNet weights"):
+            convnets_tf.build(name, weights="imagenet")
 
 
 @pytest.mark.parametrize("name", MODELS)
