@@ -45,7 +45,8 @@ import numpy as np
 import tensorflow as tf
 
 import convnets_tf
-from convnets_tf import build, layers as cl
+from convnets_tf import build
+from convnets_tf import layers as cl
 from convnets_tf.models import alexnet
 
 # Keras runs a grouped convolution through an XLA function traced anew
@@ -160,12 +161,7 @@ print("d relu / dx", np.round(tape.gradient(relu, x).numpy(), 4))
 # checked against the table:
 
 # %%
-def trace_shapes(model, stages, image_size):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).normal(size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<8} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
+from convnets_tf.analysis import count_params, trace_shapes
 
 imagenet = build("alexnet")   # two towers, 227x227x3, 1000 classes
 trace_shapes(imagenet, {
@@ -174,7 +170,7 @@ trace_shapes(imagenet, {
     "conv3": (1, 13, 13, 384), "conv4": (1, 13, 13, 384), "conv5": (1, 13, 13, 256),
     "pool5": (1, 6, 6, 256), "flatten": (1, 9216),
     "fc6": (1, 4096), "fc7": (1, 4096), "fc8": (1, 1000),
-}, image_size=227)
+})
 
 
 # %% [markdown]
@@ -223,7 +219,7 @@ trace_shapes(build("alexnet_cifar"), {
     "conv2": (1, 15, 15, 256), "pool2": (1, 7, 7, 256),
     "conv5": (1, 7, 7, 256), "pool5": (1, 3, 3, 256), "flatten": (1, 2304),
     "fc6": (1, 4096), "fc8": (1, 10),
-}, image_size=32)
+})
 
 # %% [markdown]
 # ## 3. The implementation
@@ -379,9 +375,6 @@ print(inspect.getsource(alexnet.alexnet))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-
 one_tower = build("alexnet", two_tower=False)
 variants = [
     ("alexnet (two towers, 227x227)", imagenet, 60_965_224),
@@ -389,8 +382,8 @@ variants = [
     ("alexnet_cifar (32x32, 10 classes)", build("alexnet_cifar"), 28_565_386),
 ]
 for label, model, expected in variants:
-    print(f"{label:<34} {trainable(model):>11,} trainable (reference {expected:,})")
-    assert trainable(model) == expected
+    print(f"{label:<34} {count_params(model).trainable:>11,} trainable (reference {expected:,})")
+    assert count_params(model).trainable == expected
 
 # %% [markdown]
 # What the two GPUs saved: per layer, the two-tower network against one
@@ -424,44 +417,33 @@ del one_tower
 # | augmentation | 224x224 crops of 256x256, flips, PCA colour | 32x32 crops of the 4-pixel-padded image, flips |
 # | loss | cross-entropy | cross-entropy with label smoothing 0.1 |
 #
-# `train_cifar` picks the strategy and precision itself, turns XLA on only on
-# GPU and TPU, and resumes from `OUT/backup` if the cell is run again.
-#
 # **How much training this notebook can afford.** `alexnet_cifar` has 28.6
 # million parameters (see the verification above), and on a CPU its three
 # grouped layers would dominate every training step if Keras computed
 # them (timed above). With `GroupedConv2D` a machine without an
 # accelerator can afford a few hundred steps of 128 images: the cell
 # trains on the first 10,000 training images (all of the offline sample)
-# for 3 epochs of 78 steps. It is a demonstration that the pipeline, the
-# strategy and the recipe work, not a measurement of AlexNet's accuracy. With a GPU or TPU (Colab) the same cell trains
-# on all training images for 30 epochs. In CI (`CONVNETS_TF_SMOKE=1`) it
-# runs 512 images for one epoch.
+# for 3 epochs of 78 steps, a demonstration, not a measurement of
+# AlexNet's accuracy; with a GPU or TPU, on all training images for 30
+# epochs. Recipe, strategy, precision, run sizes, resuming and Colab:
+# [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in the README.
 
 # %%
-import tempfile
-
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
+from convnets_tf.notebook import plan_run
 from convnets_tf.plots import plot_history
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
-SMOKE = os.environ.get("CONVNETS_TF_SMOKE") == "1"   # CI: a few hundred images, one epoch
-(x_train, y_train), (x_test, y_test) = data = load_cifar("cifar10")
+plan = plan_run(
+    cpu=dict(train_images=10_000, test_images=None, epochs=3, batch_size=128),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+)
+data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
-BATCH_SIZE = 128
-if SMOKE:
-    data = ((x_train[:512], y_train[:512]), (x_test[:256], y_test[:256]))
-    EPOCHS = 1
-elif ACCELERATOR:
-    EPOCHS = 30
-else:   # CPU only: a short demonstration run (see above)
-    data = ((x_train[:10_000], y_train[:10_000]), (x_test, y_test))
-    EPOCHS = 3
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
+print(plan)
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 
 # %%
 OUT = f"{RUNS}/alexnet_cifar"
@@ -473,20 +455,7 @@ model = train_cifar(
 )
 print(f"trained in {time.time() - start:.0f} s")
 
-# %%
-print(f"strategy:  {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
-print(f"precision: {keras.mixed_precision.global_policy().name}")
-print(f"XLA:       {'on' if model.jit_compile else 'off'}")
-
 # %% [markdown]
-# **What was picked, and why.** Without accelerators `get_strategy()`
-# returns TensorFlow's default strategy (one device), the policy is
-# `float32` (16-bit arithmetic is slower than 32-bit on CPUs) and XLA stays
-# off. On a Colab GPU with tensor cores the same cell picks `mixed_float16`
-# and XLA, on a TPU `TPUStrategy` and `mixed_bfloat16`, with several GPUs
-# `MirroredStrategy`. The LRN layers compute in float32 and fc8 outputs
-# float32 under every policy.
-#
 # The curves of the run, from its `history.csv`:
 
 # %%
@@ -568,4 +537,5 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # * A. Krizhevsky. One weird trick for parallelizing convolutional neural
 #   networks. arXiv:1404.5997, 2014 (the single-GPU variant torchvision
 #   implements).
-# * Previous in the series: [01-lenet5.ipynb](01-lenet5.ipynb).
+# * Previous in the series: [01-lenet5.ipynb](01-lenet5.ipynb); next:
+#   [03-nin.ipynb](03-nin.ipynb).

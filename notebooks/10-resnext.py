@@ -45,7 +45,8 @@ import numpy as np
 import tensorflow as tf
 
 import convnets_tf
-from convnets_tf import build, layers as cl
+from convnets_tf import build
+from convnets_tf import layers as cl
 from convnets_tf.models import resnet
 
 # Keras runs a grouped convolution through an XLA function traced anew

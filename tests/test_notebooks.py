@@ -4,8 +4,8 @@ with their stored outputs. A script edited without updating its notebook,
 or a notebook edited without updating its script, fails here.
 
 After editing a script, `jupytext --to ipynb --update notebooks/NN-name.py`
-writes its cells into the notebook and keeps the outputs of unchanged code
-cells; a code cell that changed loses its output and must be executed again.
+writes its cells into the notebook and keeps the stored outputs of the cells
+it matches; execute every code cell you changed again (see the README).
 """
 
 import re
