@@ -148,7 +148,10 @@ maps = keras.ops.convert_to_numpy(mlpconv1(image))
 
 (w1, b1), (w2, b2), (w3, b3) = (
     model.get_layer(name).get_weights() for name in ("conv1", "cccp1", "cccp2"))
-relu = lambda v: np.maximum(v, 0.0)
+
+def relu(v):
+    return np.maximum(v, 0.0)
+
 row, col = 10, 20
 # The 5x5x3 window conv1 reads for pixel (10, 20), with its 'same' padding of 2.
 patch = np.pad(image[0], ((2, 2), (2, 2), (0, 0)))[row:row + 5, col:col + 5].reshape(-1)
@@ -238,18 +241,13 @@ print(f"conv2 multiply-adds saved: {saved:,}; cccp2 costs {rows['cccp2, 160 -> 9
 # checked against the tables:
 
 # %%
-def trace_shapes(model, stages, image_size):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).normal(size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<12} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
+from convnets_tf.analysis import count_params, trace_shapes
 
 trace_shapes(model, {
     "cccp2": (1, 32, 32, 96), "pool1": (1, 16, 16, 96),
     "cccp4": (1, 16, 16, 192), "pool2": (1, 8, 8, 192),
     "cccp6": (1, 8, 8, 10), "global_pool": (1, 10), "predictions": (1, 10),
-}, image_size=32)
+})
 
 # %%
 imagenet = build("nin")   # 224x224x3, 1000 classes
@@ -258,7 +256,7 @@ trace_shapes(imagenet, {
     "cccp4": (1, 27, 27, 256), "pool2": (1, 13, 13, 256),
     "cccp6": (1, 13, 13, 384), "pool3": (1, 6, 6, 384),
     "cccp8": (1, 6, 6, 1000), "global_pool": (1, 1000), "predictions": (1, 1000),
-}, image_size=224)
+})
 
 
 # %% [markdown]
@@ -459,17 +457,14 @@ CAFFE_IMAGENET = {
 def caffe_count(k, c_in, c_out):
     return (k * k * c_in + 1) * c_out
 
-def trainable(m):
-    return sum(int(np.prod(w.shape)) for w in m.trainable_weights)
-
 for layer, shape in CAFFE_CIFAR.items():
     ours = model.get_layer(layer).count_params()
     print(f"{layer:<6} {ours:>8,} (Caffe {caffe_count(*shape):,})")
     assert ours == caffe_count(*shape)
 for name, m, table in (("nin_cifar", model, CAFFE_CIFAR), ("nin", imagenet, CAFFE_IMAGENET)):
     expected = sum(caffe_count(*shape) for shape in table.values())
-    print(f"{name:<9} total {trainable(m):>10,} trainable (Caffe definition {expected:,})")
-    assert trainable(m) == expected == m.count_params()
+    print(f"{name:<9} total {count_params(m).trainable:>10,} trainable (Caffe definition {expected:,})")
+    assert count_params(m).trainable == expected == m.count_params()
 
 # %% [markdown]
 # ### What global average pooling saves
@@ -485,7 +480,7 @@ for name, m, table in (("nin_cifar", model, CAFFE_CIFAR), ("nin", imagenet, CAFF
 # NBVAL_CHECK_OUTPUT
 fc_cifar = (8 * 8 * 192 + 1) * 10
 print(f"CIFAR-10: dense layer on 8x8x192 -> 10: {fc_cifar:>11,} parameters "
-      f"({fc_cifar / trainable(model):.0%} of nin_cifar); global average pooling: 0")
+      f"({fc_cifar / count_params(model).trainable:.0%} of nin_cifar); global average pooling: 0")
 
 alexnet = build("alexnet")
 alexnet_fc = sum(alexnet.get_layer(n).count_params() for n in ("fc6", "fc7", "fc8"))
@@ -525,35 +520,29 @@ del alexnet
 # takes seconds, as the log below shows, so the cell trains on the first
 # 4,096 training images for 3 epochs, in batches of 64 for more steps: a
 # demonstration that the network, the pipeline and the recipe work, not a
-# measurement of NIN's accuracy. With a GPU or TPU (Colab) the same cell
-# trains on all training images for 30 epochs with batches of 128. In CI
-# (`CONVNETS_TF_SMOKE=1`) it runs 512 images for one epoch.
+# measurement of NIN's accuracy. With a GPU or TPU the same cell
+# trains on all training images for 30 epochs with batches of 128.
+# Recipe, strategy, precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in
+# the README.
 
 # %%
-import tempfile
 import time
 
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
+from convnets_tf.notebook import plan_run
 from convnets_tf.plots import plot_history
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
-SMOKE = os.environ.get("CONVNETS_TF_SMOKE") == "1"   # CI: a few hundred images, one epoch
-(x_train, y_train), (x_test, y_test) = data = load_cifar("cifar10")
+plan = plan_run(
+    cpu=dict(train_images=4096, test_images=None, epochs=3, batch_size=64),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+)
+data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
-BATCH_SIZE = 128
-if SMOKE:
-    data = ((x_train[:512], y_train[:512]), (x_test[:256], y_test[:256]))
-    EPOCHS = 1
-elif ACCELERATOR:
-    EPOCHS = 30
-else:   # CPU only: a short demonstration run (see above)
-    data = ((x_train[:4096], y_train[:4096]), (x_test, y_test))
-    EPOCHS, BATCH_SIZE = 3, 64
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
+print(plan)
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 
 # %%
 OUT = f"{RUNS}/nin_cifar"
@@ -566,19 +555,7 @@ model = train_cifar(
 )
 print(f"trained in {time.time() - start:.0f} s")
 
-# %%
-print(f"strategy:  {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
-print(f"precision: {keras.mixed_precision.global_policy().name}")
-print(f"XLA:       {'on' if model.jit_compile else 'off'}")
-
 # %% [markdown]
-# **What was picked, and why.** Without accelerators `get_strategy()`
-# returns TensorFlow's default strategy (one device), the policy is
-# `float32` (16-bit arithmetic is slower than 32-bit on CPUs) and XLA stays
-# off. On a Colab GPU with tensor cores the same cell picks `mixed_float16`
-# and XLA, on a TPU `TPUStrategy` and `mixed_bfloat16`; the global average
-# pooling and softmax stay float32 under each.
-#
 # The curves of the run, from its `history.csv`:
 
 # %%

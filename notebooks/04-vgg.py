@@ -112,28 +112,24 @@ print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
 # %% [markdown]
 # ### The receptive field of stacked 3x3 convolutions
 #
-# Which input pixels can change the centre output of a stack of 3x3
-# convolutions? The gradient of that output with respect to the input is
-# non-zero exactly on its receptive field:
+# Which input pixels can change one output of a stack of 3x3
+# convolutions? `convnets_tf.analysis.receptive_field` follows the kernels
+# and strides of a model's layers and answers in pixels per side:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def receptive_field(num_layers, kernel_size=3, size=15):
-    stack = keras.Sequential([keras.Input((size, size, 1))] + [
-        keras.layers.Conv2D(1, kernel_size, padding="same", use_bias=False,
-                            kernel_initializer="ones")
-        for _ in range(num_layers)
+from convnets_tf.analysis import count_macs, macs_per_layer, receptive_field, trace_shapes
+
+
+def conv_stack(num_layers, kernel_size=3):
+    return keras.Sequential([keras.Input((32, 32, 1))] + [
+        keras.layers.Conv2D(1, kernel_size, padding="same") for _ in range(num_layers)
     ])
-    x = tf.random.stateless_uniform((1, size, size, 1), seed=(0, 0))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        centre = stack(x)[0, size // 2, size // 2, 0]
-    touched = np.argwhere(tape.gradient(centre, x)[0, :, :, 0].numpy() != 0)
-    return tuple(int(n) for n in touched.max(axis=0) - touched.min(axis=0) + 1)
 
 for layers, kernel in ((1, 3), (2, 3), (3, 3), (1, 5), (1, 7)):
-    print(f"{layers} x {kernel}x{kernel} conv: receptive field {receptive_field(layers, kernel)}")
-assert receptive_field(2) == (5, 5) and receptive_field(3) == (7, 7)
+    size = receptive_field(conv_stack(layers, kernel))
+    print(f"{layers} x {kernel}x{kernel} conv: receptive field {size}x{size}")
+assert receptive_field(conv_stack(2)) == 5 and receptive_field(conv_stack(3)) == 7
 
 # %% [markdown]
 # Without the nonlinearities, two stacked 3x3 convolutions *are* one 5x5
@@ -241,13 +237,6 @@ for config, blocks in vgg.CONFIGS.items():
 # with the shapes checked:
 
 # %%
-def trace_shapes(model, stages, image_size):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).normal(size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<13} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
-
 vgg16 = build("vgg16")   # configuration D, 224x224x3, 1000 classes
 trace_shapes(vgg16, {
     "block1_conv2": (1, 224, 224, 64), "block1_pool": (1, 112, 112, 64),
@@ -256,7 +245,7 @@ trace_shapes(vgg16, {
     "block4_conv3": (1, 28, 28, 512), "block4_pool": (1, 14, 14, 512),
     "block5_conv3": (1, 14, 14, 512), "block5_pool": (1, 7, 7, 512),
     "flatten": (1, 25088), "fc1": (1, 4096), "fc2": (1, 4096), "predictions": (1, 1000),
-}, image_size=224)
+})
 
 # %% [markdown]
 # ### A CIFAR variant
@@ -286,7 +275,7 @@ trace_shapes(cifar, {
     "block3_pool": (1, 4, 4, 256), "block4_pool": (1, 2, 2, 512),
     "block5_pool": (1, 1, 1, 512), "flatten": (1, 512),
     "fc1": (1, 512), "fc2": (1, 512), "predictions": (1, 10),
-}, image_size=32)
+})
 print([l.name for l in cifar.layers[1:4]])
 
 # %% [markdown]
@@ -380,19 +369,19 @@ for config, paper in TABLE_2.items():
 # %%
 # NBVAL_CHECK_OUTPUT
 params, macs = {}, {}
+layer_macs = macs_per_layer(vgg16)
 for layer in vgg16.layers:
     if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
         group = layer.name.split("_")[0] if layer.name.startswith("block") else "fc"
-        kernel = int(np.prod(layer.kernel.shape))
-        pixels = int(np.prod(layer.output.shape[1:3])) if isinstance(layer, keras.layers.Conv2D) else 1
         params[group] = params.get(group, 0) + layer.count_params()
-        macs[group] = macs.get(group, 0) + kernel * pixels
+        macs[group] = macs.get(group, 0) + layer_macs[layer.name]
 print(f"{'':<8}{'parameters':>13}{'share':>7}{'multiply-adds':>16}{'share':>7}")
 for group in params:
     print(f"{group:<8}{params[group]:>13,}{params[group] / sum(params.values()):>7.1%}"
           f"{macs[group]:>16,}{macs[group] / sum(macs.values()):>7.1%}")
 print(f"{'total':<8}{sum(params.values()):>13,}{'':>7}{sum(macs.values()):>16,}")
 assert sum(params.values()) == vgg16.count_params()
+assert sum(macs.values()) == count_macs(vgg16)   # about 15.5e9, as usually quoted
 
 # %% [markdown]
 # The convolutions do nearly all the arithmetic and the fully connected
@@ -423,36 +412,31 @@ assert sum(params.values()) == vgg16.count_params()
 # normalisation evaluates with moving averages of the batch statistics,
 # which Keras updates with momentum 0.99, so they need a few hundred
 # steps to forget their initial values (0 and 1). The learning rate is
-# scaled with the batch, 0.05 x 32 / 128. With a GPU or TPU (Colab)
-# the same cell trains on all training images for 30 epochs with batches
-# of 128 and a learning rate of 0.05. In CI (`CONVNETS_TF_SMOKE=1`) it runs 512 images for one epoch.
+# scaled with the batch, 0.05 x 32 / 128. With a GPU or TPU the same
+# cell trains on all training images for 30 epochs with batches of 128
+# and a learning rate of 0.05. Recipe, strategy, precision, run sizes,
+# resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in the README.
 
 # %%
-import tempfile
 import time
 
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
+from convnets_tf.notebook import plan_run
 from convnets_tf.plots import plot_history
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
 del vgg16   # 138 million parameters no longer needed
-SMOKE = os.environ.get("CONVNETS_TF_SMOKE") == "1"   # CI: a few hundred images, one epoch
-(x_train, y_train), (x_test, y_test) = data = load_cifar("cifar10")
+
+plan = plan_run(
+    cpu=dict(train_images=3072, test_images=None, epochs=3, batch_size=32),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+)
+data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
-BATCH_SIZE = 128
-if SMOKE:
-    data = ((x_train[:512], y_train[:512]), (x_test[:256], y_test[:256]))
-    EPOCHS = 1
-elif ACCELERATOR:
-    EPOCHS = 30
-else:   # CPU only: a short demonstration run (see above)
-    data = ((x_train[:3072], y_train[:3072]), (x_test, y_test))
-    EPOCHS, BATCH_SIZE = 3, 32
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
+print(plan)
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 
 # %%
 OUT = f"{RUNS}/vgg16_cifar"
@@ -465,19 +449,7 @@ model = train_cifar(
 )
 print(f"trained in {time.time() - start:.0f} s")
 
-# %%
-print(f"strategy:  {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
-print(f"precision: {keras.mixed_precision.global_policy().name}")
-print(f"XLA:       {'on' if model.jit_compile else 'off'}")
-
 # %% [markdown]
-# **What was picked, and why.** Without accelerators `get_strategy()`
-# returns TensorFlow's default strategy (one device), the policy is
-# `float32` (16-bit arithmetic is slower than 32-bit on CPUs) and XLA stays
-# off. On a Colab GPU with tensor cores the same cell picks `mixed_float16`
-# and XLA, on a TPU `TPUStrategy` and `mixed_bfloat16`; the classifier
-# stays float32 under each.
-#
 # The curves of the run, from its `history.csv`:
 
 # %%
@@ -550,4 +522,5 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 #   training by reducing internal covariate shift. ICML 2015.
 # * S. Zagoruyko. 92.45% on CIFAR-10 in Torch (blog post and cifar.torch
 #   code, 2015), and chengyangfu/pytorch-vgg-cifar10: the 512-512 CIFAR head.
-# * Previous in the series: [03-nin.ipynb](03-nin.ipynb).
+# * Previous in the series: [03-nin.ipynb](03-nin.ipynb); next:
+#   [05-googlenet.ipynb](05-googlenet.ipynb).
