@@ -8,8 +8,9 @@
 # [arXiv:1409.4842](https://arxiv.org/abs/1409.4842)
 #
 # GoogLeNet won the ILSVRC 2014 classification challenge with a top-5
-# error of 6.67%. It is 22 layers deep, yet it has about 12 times fewer
-# parameters than AlexNet and was designed to a budget of 1.5 billion
+# error of 6.67%. It is 22 layers deep, yet it has 8.7 times fewer
+# parameters than AlexNet (6,998,552 against 60,965,224, both counted
+# in these notebooks) and was designed to a budget of 1.5 billion
 # multiply-adds per image. Its building block, the **inception module**,
 # runs 1x1, 3x3 and 5x5 convolutions and a pooling side by side on the
 # same input and concatenates their outputs; 1x1 convolutions shrink the
@@ -226,12 +227,7 @@ assert totals["reduced"][0] == 1024 and totals["naive"][0] == 4944
 # checked against the table:
 
 # %%
-def trace_shapes(model, stages, image_size):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).normal(size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<14} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
+from convnets_tf.analysis import count_macs, count_params, trace_shapes
 
 imagenet = build("googlenet", aux_logits=True)   # 224x224x3, 1000 classes
 trace_shapes(imagenet, {
@@ -245,7 +241,7 @@ trace_shapes(imagenet, {
     "avg_pool": (1, 1024), "predictions": (1, 1000),
     "aux1_pool": (1, 4, 4, 512), "aux1_conv": (1, 4, 4, 128), "aux1_fc": (1, 1024),
     "aux2_pool": (1, 4, 4, 528), "aux1_predictions": (1, 1000), "aux2_predictions": (1, 1000),
-}, image_size=224)
+})
 
 
 # %% [markdown]
@@ -300,17 +296,7 @@ for kwargs in ({"input_shape": (31, 31, 3)}, {"input_shape": (64, 64, 3), "aux_l
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def mult_adds(model):
-    """Multiply-adds of the convolutions and dense layers of one forward pass."""
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            total += np.prod(layer.output.shape[1:3]) * np.prod(layer.kernel.shape)
-        elif isinstance(layer, keras.layers.Dense):
-            total += np.prod(layer.kernel.shape)
-    return int(total)
-
-costs = {n: mult_adds(build("googlenet", input_shape=(n, n, 3), num_classes=10)) for n in (224, 75, 32)}
+costs = {n: count_macs(build("googlenet", input_shape=(n, n, 3), num_classes=10)) for n in (224, 75, 32)}
 for n, macs in costs.items():
     print(f"{n:>3}x{n:<3} {macs / 1e6:7.0f}M mult-adds per image ({macs / costs[32]:.1f}x the 32x32 cost)")
 
@@ -328,7 +314,7 @@ trace_shapes(build("googlenet", input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), num_cla
     "inception_3b": (1, 10, 10, 480), "pool3": (1, 5, 5, 480), "inception_4a": (1, 5, 5, 512),
     "aux1_pool": (1, 1, 1, 512), "aux1_conv": (1, 1, 1, 128), "inception_4e": (1, 5, 5, 832),
     "pool4": (1, 3, 3, 832), "inception_5b": (1, 3, 3, 1024), "predictions": (1, 10),
-}, image_size=IMAGE_SIZE)
+})
 
 # %% [markdown]
 # ## 3. The implementation
@@ -410,7 +396,7 @@ for row, (prefix, paper_k, paper_ops) in TABLE_1.items():
     print(f"{row:<11} {paper_k:>7} {weights / 1024:>8.1f} {weights:>10,}   {paper_ops:>6} {ops / 1e6:>6.0f}")
 paper_total = sum(k for _, k, _ in TABLE_1.values())
 print(f"{'total':<11} {paper_total:>7.1f} {ours_total / 1024:>8.1f} {ours_total:>10,}")
-print(f"ops: paper {sum(o for *_, o in TABLE_1.values())}M, ours {mult_adds(model) / 1e6:.0f}M")
+print(f"ops: paper {sum(o for *_, o in TABLE_1.values())}M, ours {count_macs(model) / 1e6:.0f}M")
 assert round(paper_total, 1) == 6797.7 and ours_total == 6_990_272
 
 
@@ -451,18 +437,17 @@ assert round(paper_total, 1) == 6797.7 and ours_total == 6_990_272
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-
-biases = trainable(model) - ours_total
-aux = trainable(imagenet) - trainable(model)
-print(f"weights {ours_total:,} + biases {biases:,} = trainable {trainable(model):,}")
-print(f"with the auxiliary classifiers: {trainable(imagenet):,} (the two heads: {aux:,})")
+trained = count_params(model).trainable
+biases = trained - ours_total
+aux = count_params(imagenet).trainable - trained
+print(f"weights {ours_total:,} + biases {biases:,} = trainable {trained:,}")
+print(f"with the auxiliary classifiers: {count_params(imagenet).trainable:,} (the two heads: {aux:,})")
 print(f"torchvision (BN variant): 6,624,904 / 13,004,888, heads {13_004_888 - 6_624_904:,}"
       f" = ours + 2 x 128")
+cifar_run = build("googlenet", input_shape=(75, 75, 3), num_classes=10, aux_logits=True)
 print(f"at 75x75 with 10 classes and the heads (the CIFAR run below): "
-      f"{trainable(build('googlenet', input_shape=(75, 75, 3), num_classes=10, aux_logits=True)):,}")
-assert trainable(model) == 6_998_552 and biases == 8_280
+      f"{count_params(cifar_run).trainable:,}")
+assert trained == 6_998_552 and biases == 8_280
 assert aux + 2 * 128 == 13_004_888 - 6_624_904
 
 # %% [markdown]
@@ -572,32 +557,28 @@ del small, model
 # machine without an accelerator the cell trains on the first 2,048
 # training images for 2 epochs and tests on 1,000 images: a
 # demonstration that the multi-output training path works, not a
-# measurement of GoogLeNet's accuracy. With a GPU or TPU (Colab) the
-# same cell trains on all training images for 30 epochs. In CI
-# (`CONVNETS_TF_SMOKE=1`) it runs 256 images for one epoch.
+# measurement of GoogLeNet's accuracy. With a GPU or TPU the same cell
+# trains on all training images for 30 epochs. Recipe, strategy,
+# precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in the README.
 
 # %%
-import tempfile
 import time
 
 from convnets_tf.history import read_rows
+from convnets_tf.notebook import plan_run
 from convnets_tf.plots import plot_history
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
-SMOKE = os.environ.get("CONVNETS_TF_SMOKE") == "1"   # CI: a few hundred images, one epoch
+plan = plan_run(
+    cpu=dict(train_images=2048, test_images=1000, epochs=2, batch_size=64),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+    smoke=dict(train_images=256, test_images=128, epochs=1, batch_size=64),
+)
+data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
-if SMOKE:
-    data = ((x_train[:256], y_train[:256]), (x_test[:128], y_test[:128]))
-    EPOCHS, BATCH_SIZE = 1, 64
-elif ACCELERATOR:
-    EPOCHS, BATCH_SIZE = 30, 128
-else:   # CPU only: a short demonstration run (see above)
-    data = ((x_train[:2048], y_train[:2048]), (x_test[:1000], y_test[:1000]))
-    EPOCHS, BATCH_SIZE = 2, 64
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
+print(plan)
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 
 # %%
 OUT = f"{RUNS}/googlenet"
@@ -615,11 +596,6 @@ print(f"precision: {keras.mixed_precision.global_policy().name}")
 print(f"XLA:       {'on' if model.jit_compile else 'off'}")
 
 # %% [markdown]
-# Without accelerators `get_strategy()` returns TensorFlow's default
-# strategy, the policy is `float32` and XLA stays off; on a Colab GPU
-# the same cell picks `mixed_float16` and XLA. The LRN layers compute in
-# float32 and the three classifiers output float32 under every policy.
-#
 # The curves of the run, from its `history.csv` (the loss on the left
 # is the weighted total), and each output's own loss:
 
@@ -647,8 +623,8 @@ for layer in deployed.layers[1:]:
     layer.set_weights(model.get_layer(layer.name).get_weights())
 batch = next(iter(make_dataset(x_test[:64], y_test[:64], 64, training=False, image_size=IMAGE_SIZE)))[0]
 same = np.allclose(deployed(batch), model(batch)[0], atol=1e-5)
-print(f"deployed model: {trainable(deployed):,} parameters, "
-      f"trained model: {trainable(model):,}; same predictions: {same}")
+print(f"deployed model: {count_params(deployed).trainable:,} parameters, "
+      f"trained model: {count_params(model).trainable:,}; same predictions: {same}")
 assert same
 
 # %% [markdown]
