@@ -149,12 +149,7 @@ print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
 # the real models, with the shapes checked:
 
 # %%
-def trace_shapes(model, stages, image_size=299):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).normal(size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<16} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
+from convnets_tf.analysis import count_params, trace_shapes
 
 v4 = build("inception_v4")
 trace_shapes(v4, {
@@ -386,7 +381,9 @@ def residual_stack(scale, blocks=20, grid=6, width=1088):
 rng = np.random.default_rng(0)
 x0 = tf.constant(np.maximum(rng.normal(size=(8, 6, 6, 1088)), 0), "float32")
 probe = tf.constant(rng.normal(size=(8, 6, 6, 1088)), "float32")
-rms = lambda t: float(tf.sqrt(tf.reduce_mean(tf.square(t))))
+
+def rms(t):
+    return float(tf.sqrt(tf.reduce_mean(tf.square(t))))
 
 growth = {}
 print("scale  trunk RMS after 20 blocks  mean change per block  input-gradient gain")
@@ -505,12 +502,6 @@ print(inspect.getsource(inception_resnet.inception_resnet))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def trainable(model):
-    return sum(trainable_count(layer) for layer in model.layers)
-
-def trainable_count(layer):
-    return sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
-
 def bn_channels(model):
     return sum(layer.beta.shape[0] for layer in model.layers
                if isinstance(layer, keras.layers.BatchNormalization))
@@ -518,15 +509,15 @@ def bn_channels(model):
 print(f"{'model':<20} {'trainable':>11} {'total':>11} {'BN channels':>11}")
 for label, model in [("inception_v4", v4), ("inception_resnet_v1", v1),
                      ("inception_resnet_v2", v2)]:
-    print(f"{label:<20} {trainable(model):>11,} {model.count_params():>11,} "
+    print(f"{label:<20} {count_params(model).trainable:>11,} {model.count_params():>11,} "
           f"{bn_channels(model):>11,}")
 
 # keras.applications InceptionResNetV2, total parameters
 assert v2.count_params() == 55_873_736
 # timm inception_v4 = our trainable + a gamma per BatchNorm channel
-assert trainable(v4) + bn_channels(v4) == 42_679_816
+assert count_params(v4).trainable + bn_channels(v4) == 42_679_816
 # derived from the paper's figures (tests/test_inception_v4_resnet.py)
-assert trainable(v1) == 22_742_808
+assert count_params(v1).trainable == 22_742_808
 
 # %% [markdown]
 # Where the parameters are, per stage (the head is conv_7b, where there
@@ -542,9 +533,9 @@ print(f"{'model':<20} " + " ".join(f"{s:>8}" for s in stages))
 for label, (model, stage_ends) in ends.items():
     names = [layer.name for layer in model.layers]
     bounds = [0] + [names.index(n) + 1 for n in stage_ends] + [len(names)]
-    counts = [sum(trainable_count(layer) for layer in model.layers[a:b])
+    counts = [sum(count_params(layer).trainable for layer in model.layers[a:b])
               for a, b in zip(bounds, bounds[1:])]
-    assert sum(counts) == trainable(model)
+    assert sum(counts) == count_params(model).trainable
     print(f"{label:<20} " + " ".join(f"{c / 1e6:>7.2f}M" for c in counts))
 
 # %% [markdown]
@@ -568,8 +559,9 @@ for label, (model, stage_ends) in ends.items():
 # notebook ran on) the cell trains on the first 1,024 training images for
 # 3 epochs (batch 32) and tests on the first 500 test images: a demonstration that the network, the pipeline and the recipe
 # run end to end, **not an accuracy measurement**. With a GPU or TPU
-# (Colab) the same cell trains on all training images for 30 epochs. In CI
-# (`CONVNETS_TF_SMOKE=1`) it runs 256 images for one epoch.
+# the same cell trains on all training images for 30 epochs. Recipe,
+# strategy, precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in the
+# README.
 #
 # The recipe is the shared one of `convnets_tf.train`, with AdamW, its
 # adaptive optimiser, as in the GoogLeNet and Inception-v3 notebooks
@@ -585,30 +577,26 @@ for label, (model, stage_ends) in ends.items():
 # | loss | softmax cross-entropy | cross-entropy with label smoothing 0.1 |
 
 # %%
-import tempfile
 import time
 
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
+from convnets_tf.notebook import plan_run
 from convnets_tf.plots import plot_history
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
-SMOKE = os.environ.get("CONVNETS_TF_SMOKE") == "1"   # CI: a few hundred images, one epoch
-(x_train, y_train), (x_test, y_test) = data = load_cifar("cifar10")
-strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
 MODEL, IMAGE_SIZE = "inception_resnet_v1", 75
-if SMOKE:
-    data = ((x_train[:256], y_train[:256]), (x_test[:128], y_test[:128]))
-    EPOCHS, BATCH_SIZE = 1, 64
-elif ACCELERATOR:
-    EPOCHS, BATCH_SIZE = 30, 128
-else:   # CPU only: a short demonstration run (see above)
-    data = ((x_train[:1024], y_train[:1024]), (x_test[:500], y_test[:500]))
-    EPOCHS, BATCH_SIZE = 3, 32
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
+
+plan = plan_run(
+    cpu=dict(train_images=1024, test_images=500, epochs=3, batch_size=32),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+    smoke=dict(train_images=256, test_images=128, epochs=1, batch_size=64),
+)
+data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
+strategy = get_strategy()   # once: on a TPU it initialises the TPU system
+print(plan)
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 del v4, v1, v2   # free the ImageNet-sized models before training
 
 # %%
@@ -710,4 +698,5 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 #   tensorflow/models (the authors' release), keras.applications'
 #   `inception_resnet_v2.py`, and timm's `inception_v4.py`: the reference
 #   implementations the counts are checked against.
-# * Previous in the series: [06-inception-v3.ipynb](06-inception-v3.ipynb).
+# * Previous in the series: [06-inception-v3.ipynb](06-inception-v3.ipynb); next:
+#   [08-resnet.ipynb](08-resnet.ipynb).
