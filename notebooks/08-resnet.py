@@ -95,8 +95,14 @@ print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
 # beyond the first block of each stage output zero (the last BatchNorm of
 # the branch scaled to zero) computes *exactly* the function of a ResNet-8,
 # one block per stage, with the same remaining weights: the extra blocks are
-# identities. A plain network has no such setting; its layers would have to
-# learn an identity through convolutions and ReLUs.
+# identities. A plain network with BatchNorm can represent an identity
+# too: its inputs come out of a ReLU and are non-negative, so a
+# convolution whose kernels are a 1 at the centre of each channel's own
+# filter, a BatchNorm set to undo its normalisation and the following ReLU
+# pass them through unchanged. What the paper argues is that solvers do
+# not find such settings: a residual block reaches the identity by driving
+# its weights towards zero, while a plain block has to arrive at one
+# particular configuration of all of its weights.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -147,12 +153,7 @@ del deep, shallow
 # against the table:
 
 # %%
-def trace_shapes(model, stages, image_size):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).normal(size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<18} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
+from convnets_tf.analysis import count_macs, count_params, trace_shapes
 
 resnet50 = build("resnet50")
 trace_shapes(resnet50, {
@@ -160,7 +161,7 @@ trace_shapes(resnet50, {
     "conv2_block3_out": (1, 56, 56, 256), "conv3_block4_out": (1, 28, 28, 512),
     "conv4_block6_out": (1, 14, 14, 1024), "conv5_block3_out": (1, 7, 7, 2048),
     "avg_pool": (1, 2048), "predictions": (1, 1000),
-}, image_size=224)
+})
 
 # %% [markdown]
 # ### CIFAR-10 (Section 4.2)
@@ -185,7 +186,7 @@ trace_shapes(build("resnet20"), {
     "conv1_relu": (1, 32, 32, 16), "conv2_block3_out": (1, 32, 32, 16),
     "conv3_block3_out": (1, 16, 16, 32), "conv4_block3_out": (1, 8, 8, 64),
     "avg_pool": (1, 64), "predictions": (1, 10),
-}, image_size=32)
+})
 
 
 # %% [markdown]
@@ -245,21 +246,10 @@ assert block_params(resnet50, "conv2_block2") == bottleneck + (64 + 64 + 256) + 
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def multiply_adds(model):
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
-            k1, k2 = layer.kernel_size
-            total += h * w * c_out * k1 * k2 * layer.kernel.shape[2]
-        elif isinstance(layer, keras.layers.Dense):
-            total += int(np.prod(layer.kernel.shape))
-    return total
-
 PAPER_FLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
 for depth, paper in PAPER_FLOPS.items():
     model = {34: resnet34, 50: resnet50}.get(depth) or build(f"resnet{depth}")
-    ours = multiply_adds(model) / 1e9
+    ours = count_macs(model) / 1e9
     print(f"ResNet-{depth:<4} {ours:5.2f} e9 multiply-adds (Table 1: {paper})")
     assert abs(ours - paper) < 0.1
     del model
@@ -287,10 +277,7 @@ for depth, paper in PAPER_FLOPS.items():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-
-counts = {option: trainable(build("resnet20", shortcut=option)) for option in "ABC"}
+counts = {option: count_params(build("resnet20", shortcut=option)).trainable for option in "ABC"}
 for option, count in counts.items():
     print(f"ResNet-20, option {option}: {count:>8,} trainable (+{count - counts['A']:,})")
 # B: 1x1 convolutions 16->32 and 32->64 with BatchNorm's gamma and beta.
@@ -382,14 +369,14 @@ print(inspect.getsource(resnet.resnet_cifar))
 TABLE_6 = {20: "0.27M", 32: "0.46M", 44: "0.66M", 56: "0.85M", 110: "1.7M"}
 EXACT = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962}
 for depth, paper in TABLE_6.items():
-    count = trainable(build(f"resnet{depth}"))
+    count = count_params(build(f"resnet{depth}")).trainable
     print(f"resnet{depth:<4} {count:>10,} trainable (paper: {paper})")
     assert count == EXACT[depth]
 
 for name, model, reference in [("resnet18", build("resnet18"), 11_689_512),
                                ("resnet34", resnet34, 21_797_672)]:
-    print(f"{name:<10} {trainable(model):>10,} trainable (torchvision: {reference:,})")
-    assert trainable(model) == reference
+    print(f"{name:<10} {count_params(model).trainable:>10,} trainable (torchvision: {reference:,})")
+    assert count_params(model).trainable == reference
 
 # %% [markdown]
 # ResNet-50 against keras.applications' ResNet50: the same total number of
@@ -400,7 +387,10 @@ for name, model, reference in [("resnet18", build("resnet18"), 11_689_512),
 # %%
 # NBVAL_CHECK_OUTPUT
 theirs = keras.applications.ResNet50(weights=None)
-named = lambda model: [layer.name for layer in model.layers if layer.weights]
+
+def named(model):
+    return [layer.name for layer in model.layers if layer.weights]
+
 print(f"total parameters: ours {resnet50.count_params():,}, keras.applications {theirs.count_params():,}")
 print("same weighted layer names in the same order:", named(resnet50) == named(theirs))
 resnet50.set_weights(theirs.get_weights())
@@ -439,35 +429,27 @@ del theirs, resnet50, resnet34
 # accuracy. At 20 layers the paper's gap is small anyway (Figure 6); it
 # grows with depth. With a GPU or TPU the same cells train the 56-layer
 # pair, where the paper's plain network is clearly worse, on all training
-# images for 30 epochs. In CI (`CONVNETS_TF_SMOKE=1`) they run 512 images
-# for one epoch.
+# images for 30 epochs. Recipe, strategy, precision, run sizes, resuming
+# and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in the README.
 
 # %%
-import tempfile
 import time
 
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
-from convnets_tf.plots import plot_history
+from convnets_tf.notebook import plan_run
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
-SMOKE = os.environ.get("CONVNETS_TF_SMOKE") == "1"   # CI: a few hundred images, one epoch
-(x_train, y_train), (x_test, y_test) = data = load_cifar("cifar10")
+plan = plan_run(
+    cpu=dict(train_images=4096, test_images=None, epochs=5, batch_size=128),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+)
+data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
+DEPTH = 56 if plan.mode == "accelerator" else 20   # the 56-layer pair needs an accelerator
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
-BATCH_SIZE = 128
-DEPTH = 20
-if SMOKE:
-    data = ((x_train[:512], y_train[:512]), (x_test[:256], y_test[:256]))
-    EPOCHS = 1
-elif ACCELERATOR:
-    DEPTH, EPOCHS = 56, 30
-else:   # CPU only: a short demonstration run (see above)
-    data = ((x_train[:4096], y_train[:4096]), (x_test, y_test))
-    EPOCHS = 5
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
+print(plan)
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 
 # %%
 RESULTS = {}
@@ -577,4 +559,5 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}, each network")
 #   training by reducing internal covariate shift. ICML 2015.
 # * keras.applications ResNet50/101/152, whose weights these builders
 #   reproduce; torchvision's ResNet-18/34 for their parameter counts.
-# * Next in the series: [09-resnet-v2-and-wide-resnet.ipynb](09-resnet-v2-and-wide-resnet.ipynb).
+# * Previous in the series: [07-inception-v4-resnet.ipynb](07-inception-v4-resnet.ipynb); next:
+#   [09-resnet-v2-and-wide-resnet.ipynb](09-resnet-v2-and-wide-resnet.ipynb).
