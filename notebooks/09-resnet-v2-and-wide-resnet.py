@@ -139,7 +139,10 @@ def batch_norm(x):   # training mode, no learned scale or shift
 
 def propagate(kind, blocks, width=64, batch=256, seed=0):
     rng = np.random.default_rng(seed)
-    he = lambda: tf.constant(rng.normal(scale=np.sqrt(2 / width), size=(width, width)), tf.float32)
+
+    def he():
+        return tf.constant(rng.normal(scale=np.sqrt(2 / width), size=(width, width)), tf.float32)
+
     weights = [(he(), he()) for _ in range(blocks)]
     x0 = tf.constant(rng.normal(size=(batch, width)), tf.float32)
     r = tf.constant(rng.normal(size=(batch, width)), tf.float32)
@@ -231,12 +234,7 @@ assert PROPAGATION["scaled shortcut"][-1][1] > 1e6 and PROPAGATION["plain"][-1][
 # resolutions at the stage boundaries are those of v1. Traced:
 
 # %%
-def trace_shapes(model, stages, image_size):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).normal(size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<18} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
+from convnets_tf.analysis import count_macs, count_params, trace_shapes
 
 resnet50_v2 = build("resnet50_v2")
 trace_shapes(resnet50_v2, {
@@ -245,7 +243,7 @@ trace_shapes(resnet50_v2, {
     "conv3_block4_out": (1, 14, 14, 512), "conv4_block6_out": (1, 7, 7, 1024),
     "conv5_block3_out": (1, 7, 7, 2048), "post_relu": (1, 7, 7, 2048),
     "avg_pool": (1, 2048), "predictions": (1, 1000),
-}, image_size=224)
+})
 
 # %% [markdown]
 # The block, as keras.applications has it: BN-ReLU first; the projection
@@ -287,7 +285,10 @@ trace_shapes(build("preact_resnet18"), {
 # %%
 # NBVAL_CHECK_OUTPUT
 theirs = keras.applications.ResNet50V2(weights=None)
-named = lambda model: [layer.name for layer in model.layers if layer.weights]
+
+def named(model):
+    return [layer.name for layer in model.layers if layer.weights]
+
 print(f"total parameters: ours {resnet50_v2.count_params():,}, keras.applications {theirs.count_params():,}")
 print("same weighted layer names in the same order:", named(resnet50_v2) == named(theirs))
 resnet50_v2.set_weights(theirs.get_weights())
@@ -301,11 +302,8 @@ del theirs, resnet50_v2
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-
 # pytorch-cifar's PreActResNet18 has 11,171,146; the final BN adds 2 x 512.
-count = trainable(build("preact_resnet18"))
+count = count_params(build("preact_resnet18")).trainable
 print(f"preact_resnet18 {count:>10,} trainable (pytorch-cifar 11,171,146 + 1,024)")
 assert count == 11_171_146 + 1_024
 
@@ -362,16 +360,6 @@ assert np.array_equal(stem, stage) and stage.min() < 0
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def multiply_adds(model):
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
-            total += h * w * c_out * int(np.prod(layer.kernel.shape[:3]))
-        elif isinstance(layer, keras.layers.Dense):
-            total += int(np.prod(layer.kernel.shape))
-    return total
-
 def wrn_params(depth, k, classes=10):
     """WRN-depth-k's trainable parameters, by hand."""
     n = (depth - 4) // 6
@@ -388,7 +376,7 @@ PAPER = {(40, 4): "8.9M", (16, 8): "11.0M", (28, 10): "36.5M"}
 print(f"{'network':<10} {'parameters':>12} {'multiply-adds':>15}  paper")
 for depth, k in [(40, 1), (40, 2), (40, 4), (16, 8), (28, 10)]:
     model = resnet.wide_resnet(depth=depth, width=k)
-    params, macs = trainable(model), multiply_adds(model)
+    params, macs = count_params(model).trainable, count_macs(model)
     assert params == wrn_params(depth, k)
     print(f"WRN-{depth}-{k:<4} {params:>12,} {macs / 1e9:>13.2f} e9  {PAPER.get((depth, k), '')}")
     del model
@@ -459,9 +447,9 @@ print(inspect.getsource(resnet.wide_resnet))
 wide, thin = build("wide_resnet50_2"), build("resnet50", use_bias=False, stride_in_3x3=True)
 for label, model in (("ResNet-50", thin), ("Wide ResNet-50-2", wide)):
     block = [tuple(model.get_layer(f"conv2_block2_{i}_conv").kernel.shape) for i in (1, 2, 3)]
-    print(f"{label:<17} {trainable(model):>11,} trainable, "
-          f"{multiply_adds(model) / 1e9:5.2f} e9 multiply-adds, conv2_block2 kernels {block}")
-assert trainable(wide) == 68_883_240 and trainable(thin) == 25_557_032
+    print(f"{label:<17} {count_params(model).trainable:>11,} trainable, "
+          f"{count_macs(model) / 1e9:5.2f} e9 multiply-adds, conv2_block2 kernels {block}")
+assert count_params(wide).trainable == 68_883_240 and count_params(thin).trainable == 25_557_032
 del wide, thin
 
 # %% [markdown]
@@ -487,37 +475,34 @@ del wide, thin
 # without an accelerator it uses the first 2,048 images of the offline
 # CIFAR-10 sample for 5 epochs: a demonstration that the network trains,
 # not a measurement of its accuracy. With a GPU or TPU the same cell trains
-# WRN-28-10 with dropout 0.3 on all training images for 30 epochs. In CI
-# (`CONVNETS_TF_SMOKE=1`) it runs 512 images for one epoch.
+# WRN-28-10 with dropout 0.3 on all training images for 30 epochs.
+# Recipe, strategy, precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in
+# the README.
 
 # %%
-import tempfile
 import time
 
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
+from convnets_tf.notebook import plan_run
 from convnets_tf.plots import plot_history
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
-SMOKE = os.environ.get("CONVNETS_TF_SMOKE") == "1"   # CI: a few hundred images, one epoch
-(x_train, y_train), (x_test, y_test) = data = load_cifar("cifar10")
-strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
-BATCH_SIZE = 128
-DEPTH, WIDTH, DROPOUT = 16, 2, 0.0
-if SMOKE:
-    data = ((x_train[:512], y_train[:512]), (x_test[:256], y_test[:256]))
-    EPOCHS = 1
-elif ACCELERATOR:
-    DEPTH, WIDTH, DROPOUT, EPOCHS = 28, 10, 0.3, 30
-else:   # CPU only: a short demonstration run (see above)
-    data = ((x_train[:2048], y_train[:2048]), (x_test, y_test))
-    EPOCHS = 5
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
+plan = plan_run(
+    cpu=dict(train_images=2048, test_images=None, epochs=5, batch_size=128),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+)
+data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
+if plan.mode == "accelerator":
+    DEPTH, WIDTH, DROPOUT = 28, 10, 0.3   # the paper's WRN-28-10
+else:
+    DEPTH, WIDTH, DROPOUT = 16, 2, 0.0
 NAME = f"wrn{DEPTH}_{WIDTH}"
-print(f"{NAME}: {trainable(resnet.wide_resnet(depth=DEPTH, width=WIDTH)):,} trainable parameters")
+strategy = get_strategy()   # once: on a TPU it initialises the TPU system
+print(plan)
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
+print(f"{NAME}: {count_params(resnet.wide_resnet(depth=DEPTH, width=WIDTH)).trainable:,} trainable parameters")
 
 # %%
 OUT = f"{RUNS}/{NAME}"
