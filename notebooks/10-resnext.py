@@ -344,12 +344,7 @@ assert agree
 # traced too):
 
 # %%
-def trace_shapes(model, stages, image_size):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).normal(size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<22} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
+from convnets_tf.analysis import count_macs, count_params, trace_shapes
 
 resnext50 = build("resnext50_32x4d")
 trace_shapes(resnext50, {
@@ -359,7 +354,7 @@ trace_shapes(resnext50, {
     "conv4_block1_2_conv": (1, 14, 14, 512), "conv4_block6_out": (1, 14, 14, 1024),
     "conv5_block1_2_conv": (1, 7, 7, 1024), "conv5_block3_out": (1, 7, 7, 2048),
     "avg_pool": (1, 2048), "predictions": (1, 1000),
-}, image_size=224)
+})
 
 # %% [markdown]
 # The template at work: in every stage the grouped layer has 32 groups,
@@ -416,7 +411,7 @@ trace_shapes(build("resnext29_8x64d"), {
     "conv3_block1_2_conv": (1, 16, 16, 1024), "conv3_block3_out": (1, 16, 16, 512),
     "conv4_block1_2_conv": (1, 8, 8, 2048), "conv4_block3_out": (1, 8, 8, 1024),
     "avg_pool": (1, 1024), "predictions": (1, 10),
-}, image_size=32)
+})
 
 # %% [markdown]
 # ## 6. The implementation
@@ -437,16 +432,14 @@ print(inspect.getsource(resnet.resnext_cifar))
 
 # %% [markdown]
 # The registered variants are the builder plus the keywords that define
-# them:
+# them, as the registry reports them (`convnets_tf.model_spec`):
 
 # %%
-registering = False
-for line in inspect.getsource(resnet).splitlines():
-    registering = registering or line.startswith('register_model("resnext')
-    if registering:
-        print(line)
-        registering = not line.rstrip().endswith(")")
-
+for name in convnets_tf.list_models():
+    if name.startswith("resnext"):
+        spec = convnets_tf.model_spec(name)
+        keywords = ", ".join(f"{key}={value!r}" for key, value in spec.kwargs.items())
+        print(f"{name:<17} = {spec.builder.__name__}({keywords})")
 
 # %% [markdown]
 # ## 7. Verification
@@ -464,37 +457,24 @@ for line in inspect.getsource(resnet).splitlines():
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-
 for name, expected in (("resnext50_32x4d", 25_028_904),
                        ("resnext101_32x8d", 88_791_336),
                        ("resnext29_8x64d", 34_426_698)):
     model = resnext50 if name == "resnext50_32x4d" else build(name)
-    print(f"{name:<17} {trainable(model):>11,} trainable (reference {expected:,})")
-    assert trainable(model) == expected
+    print(f"{name:<17} {count_params(model).trainable:>11,} trainable (reference {expected:,})")
+    assert count_params(model).trainable == expected
 del model
-print(f"ResNeXt-29 (8x64d): {trainable(build('resnext29_8x64d')) / 1e6:.1f}M, the paper's 34.4M")
+print(f"ResNeXt-29 (8x64d): {count_params(build('resnext29_8x64d')).trainable / 1e6:.1f}M, the paper's 34.4M")
 
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def multiply_adds(model):
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            height, width = layer.output.shape[1:3]
-            total += height * width * int(np.prod(layer.kernel.shape))
-        elif isinstance(layer, keras.layers.Dense):
-            total += int(np.prod(layer.kernel.shape))
-    return total
-
 for label, model, params, flops in (("ResNet-50", resnet50, 25.5, 4.1),
                                     ("ResNeXt-50", resnext50, 25.0, 4.2)):
-    p, f = trainable(model) / 1e6, multiply_adds(model) / 1e9
+    p, f = count_params(model).trainable / 1e6, count_macs(model) / 1e9
     print(f"{label:<10} {p:.2f}M parameters, {f:.2f}G multiply-adds (paper: {params}M, {flops}G)")
     assert abs(p - params) < 0.1 and abs(f - flops) < 0.1
-f = multiply_adds(build("resnet50")) / 1e9
+f = count_macs(build("resnet50")) / 1e9
 print(f"resnet50 as registered, stride in the 1x1 layer: {f:.2f}G multiply-adds (ResNet paper: 3.8G)")
 assert abs(f - 3.8) < 0.1
 
@@ -522,34 +502,32 @@ assert abs(f - 3.8) < 0.1
 # 2 epochs: a demonstration that the model, the grouped convolutions, the
 # pipeline and the recipe work, not a measurement of ResNeXt's accuracy.
 # With a GPU or TPU (Colab) the same cell trains the paper's ResNeXt-29
-# 8x64d on all training images for 30 epochs. In CI
-# (`CONVNETS_TF_SMOKE=1`) it runs the small model on 512 images for one
-# epoch.
+# 8x64d on all training images for 30 epochs. Recipe, strategy,
+# precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in the README.
 
 # %%
-import tempfile
-
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
+from convnets_tf.notebook import plan_run
 from convnets_tf.plots import plot_history
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
-(x_train, y_train), (x_test, y_test) = data = load_cifar("cifar10")
-strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
-BATCH_SIZE = 128
+plan = plan_run(
+    cpu=dict(train_images=10_000, test_images=None, epochs=2, batch_size=128),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+)
+data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
+EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
 PAPER = dict(depth=29, cardinality=8, bottleneck_width=64)   # = resnext29_8x64d
 SMALL = dict(depth=11, cardinality=8, bottleneck_width=4)
-if ACCELERATOR and not SMOKE:
-    LABEL, CONFIG, EPOCHS = "resnext29_8x64d", PAPER, 30
+if plan.mode == "accelerator":
+    LABEL, CONFIG = "resnext29_8x64d", PAPER
 else:   # CPU: a small ResNeXt (see above)
     LABEL, CONFIG = "resnext11_8x4d", SMALL
-    if SMOKE:
-        data = ((x_train[:512], y_train[:512]), (x_test[:256], y_test[:256]))
-        EPOCHS = 1
-    else:
-        data = ((x_train[:10_000], y_train[:10_000]), (x_test, y_test))
-        EPOCHS = 2
+strategy = get_strategy()   # once: on a TPU it initialises the TPU system
+print(plan)
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
+
 
 def build_model(config=None, name=None):
     return resnet.resnext_cifar(input_shape=(32, 32, 3), num_classes=10,
@@ -557,13 +535,10 @@ def build_model(config=None, name=None):
 
 for label, config in (("resnext29_8x64d", PAPER), ("resnext11_8x4d", SMALL)):
     probe = build_model(config, label)
-    print(f"{label}: {trainable(probe):>10,} trainable parameters, "
-          f"{multiply_adds(probe) / 1e6:>6,.0f}M multiply-adds per image")
+    print(f"{label}: {count_params(probe).trainable:>10,} trainable parameters, "
+          f"{count_macs(probe) / 1e6:>6,.0f}M multiply-adds per image")
 del probe
 print(f"training {LABEL}")
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
 
 # %%
 OUT = f"{RUNS}/{LABEL}"
@@ -574,19 +549,10 @@ model = train_cifar(
 )
 print(f"trained in {time.time() - start:.0f} s")
 
-# %%
-print(f"strategy:  {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
-print(f"precision: {keras.mixed_precision.global_policy().name}")
-print(f"XLA:       {'on' if model.jit_compile else 'off'}")
-grouped = [l for l in model.layers if isinstance(l, cl.GroupedConv2D)]
-print(f"grouped layers: {len(grouped)} GroupedConv2D, groups {sorted({l.groups for l in grouped})}")
-
 # %% [markdown]
-# Without accelerators `get_strategy()` returns TensorFlow's default
-# strategy, the policy is `float32` and XLA stays off; `GroupedConv2D`
-# then takes its CPU path. On a Colab GPU with tensor cores the same cell
-# picks `mixed_float16` and XLA, and `GroupedConv2D` is Keras' grouped
-# convolution, which XLA compiles to cuDNN's grouped kernel.
+# On a CPU `GroupedConv2D` takes its own path (section 4); on a GPU,
+# where XLA is on, it is Keras' grouped convolution, which XLA compiles
+# to cuDNN's grouped kernel.
 #
 # The curves of the run, from its `history.csv`:
 
@@ -669,4 +635,5 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # * A. Krizhevsky, I. Sutskever, G. E. Hinton. ImageNet classification
 #   with deep convolutional neural networks. NeurIPS 2012 (grouped
 #   convolutions, as two GPUs).
-# * Previous in the series: [08-resnet.ipynb](08-resnet.ipynb).
+# * Previous in the series: [09-resnet-v2-and-wide-resnet.ipynb](09-resnet-v2-and-wide-resnet.ipynb); next:
+#   [11-bit.ipynb](11-bit.ipynb).
