@@ -279,12 +279,7 @@ assert change < 1e-5
 # against the table:
 
 # %%
-def trace_shapes(model, stages, image_size):
-    trace = keras.Model(model.input, [model.get_layer(n).output for n in stages])
-    x = np.random.default_rng(0).uniform(-1, 1, size=(1, image_size, image_size, 3))
-    for (name, expected), y in zip(stages.items(), trace(x.astype("float32"))):
-        print(f"{name:<20} {str(tuple(y.shape)):<20}")
-        assert tuple(y.shape) == expected, (name, y.shape, expected)
+from convnets_tf.analysis import count_params, trace_shapes
 
 r50x1 = build("bit_r50x1")   # 224x224x3, 1000 classes
 trace_shapes(r50x1, {
@@ -293,7 +288,7 @@ trace_shapes(r50x1, {
     "block2_unit04_add": (1, 28, 28, 512), "block3_unit06_add": (1, 14, 14, 1024),
     "block4_unit03_add": (1, 7, 7, 2048), "pre_head_relu": (1, 7, 7, 2048),
     "avg_pool": (1, 2048), "head": (1, 1000),
-}, image_size=224)
+})
 
 # %% [markdown]
 # The network divides the resolution by 32. A 32x32 CIFAR image leaves the
@@ -366,9 +361,6 @@ for block in (bit.bottleneck_unit, bit.stage, bit.bit):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-def trainable(model):
-    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-
 def bit_parameters(block_units, width, num_classes):
     base = int(64 * width)
     total, channels = 7 * 7 * 3 * base, base           # root convolution
@@ -385,8 +377,8 @@ def bit_parameters(block_units, width, num_classes):
     return total + (channels + 1) * num_classes if num_classes else total
 
 small = bit.bit(input_shape=(32, 32, 3), num_classes=10, block_units=(1, 1, 1, 1), width=0.5)
-assert bit_parameters((3, 4, 6, 3), 1, 1000) == trainable(r50x1)
-assert bit_parameters((1, 1, 1, 1), 0.5, 10) == trainable(small)
+assert bit_parameters((3, 4, 6, 3), 1, 1000) == count_params(r50x1).trainable
+assert bit_parameters((1, 1, 1, 1), 0.5, 10) == count_params(small).trainable
 
 models = [  # name, units, width, registered in convnets_tf
     ("R50x1", bit.BLOCK_UNITS[50], 1, True), ("R50x2", bit.BLOCK_UNITS[50], 2, True),
@@ -419,13 +411,13 @@ keras_v2 = keras.applications.ResNet50V2(weights=None)
 convs = [l for l in r50x1.layers if isinstance(l, bit.StandardizedConv2D)]
 biases = sum(l.filters for l in convs
              if l.name == "root_conv" or l.name.endswith(("_c_conv", "_proj_conv")))
-print(f"ResNet50V2 trainable     {trainable(keras_v2):>11,}")
-print(f"bit_r50x1 trainable      {trainable(r50x1):>11,}")
-print(f"difference               {trainable(keras_v2) - trainable(r50x1):>11,}")
+print(f"ResNet50V2 trainable     {count_params(keras_v2).trainable:>11,}")
+print(f"bit_r50x1 trainable      {count_params(r50x1).trainable:>11,}")
+print(f"difference               {count_params(keras_v2).trainable - count_params(r50x1).trainable:>11,}")
 print(f"ResNet50V2's conv biases {biases:>11,}")
-print(f"BN running statistics    {keras_v2.count_params() - trainable(keras_v2):>11,} "
-      f"(bit_r50x1: {r50x1.count_params() - trainable(r50x1)})")
-assert trainable(keras_v2) - trainable(r50x1) == biases
+print(f"BN running statistics    {keras_v2.count_params() - count_params(keras_v2).trainable:>11,} "
+      f"(bit_r50x1: {r50x1.count_params() - count_params(r50x1).trainable})")
+assert count_params(keras_v2).trainable - count_params(r50x1).trainable == biases
 del keras_v2
 
 
@@ -502,7 +494,11 @@ assert bit_hyperrule(500, (32, 32))["mixup"] == 0.0
 # No BiT weights can be downloaded here, so this section runs the whole
 # recipe on a scale a CPU can afford: pre-train upstream, fine-tune
 # downstream, and compare with training from scratch with the same
-# downstream settings.
+# downstream settings. Upstream and downstream are disjoint classes of one
+# data set here, a choice for the miniature; the paper's transfer and
+# few-shot results fine-tune on other data sets (ILSVRC-2012, CIFAR,
+# Pets, Flowers, VTAB) than the ones it pre-trains on (ImageNet-21k,
+# JFT-300M).
 #
 # * **Upstream**: CIFAR-10 classes 0-4 (airplane, automobile, bird, cat,
 #   deer), all their images in the training data.
@@ -519,62 +515,68 @@ assert bit_hyperrule(500, (32, 32))["mixup"] == 0.0
 # |---|---|---|
 # | upstream | ResNet-152x4 (and smaller), 1.3M to 300M images, 90 epochs | R14x0.5, classes 0-4 of the data, few epochs |
 # | upstream optimiser | SGD, momentum 0.9, lr 0.03 x batch/256, weight decay 1e-4, warm-up | SGD, Nesterov momentum 0.9, lr 0.03 x 128/256 = 0.015, weight decay 1e-4 (decoupled), warm-up then cosine |
-# | downstream optimiser | SGD, momentum 0.9, lr 0.003, batch 512, no weight decay | the same, Nesterov, but batch 40 |
+# | downstream optimiser | SGD, momentum 0.9, lr 0.003 at an effective batch of 512 (gradients accumulated over smaller batches where a device cannot hold 512), no weight decay | SGD, Nesterov momentum 0.9, lr 0.003, no weight decay, batch 40 with no accumulation: a different rule (below) |
 # | downstream schedule | 500 steps, decays at 30/60/90% | 240 steps on CPU (about 500 with an accelerator), warm-up then cosine decay (the shared recipe) |
 # | resolution | 160x160, random 128x128 crop | 32x32, 4-pixel-padded random crop, flip |
 # | MixUp | none (fewer than 20k examples) | none |
 # | head | new, zero-initialised | new, zero-initialised; body copied from upstream |
 # | label smoothing | none | none |
 #
-# `train_cifar` chooses the distribution strategy and precision itself,
-# turns XLA on only on GPU and TPU, and resumes if a cell is run again. On a
-# machine without an accelerator this is a demonstration that the recipe
-# runs end to end, not a measurement of BiT's accuracy; with a GPU or TPU
-# the same cells pre-train on all of CIFAR-10's images of classes 0-4
-# (25,000) for 30 epochs and fine-tune for the HyperRule's 500 steps. In CI (`CONVNETS_TF_SMOKE=1`) they run a few hundred
-# images for one epoch.
+# **The downstream batch is not the paper's.** The authors keep the
+# learning rate at 0.003 for an effective batch of 512, accumulating
+# gradients over several smaller batches when 512 images do not fit on a
+# device. Here each step is one batch of 40 at the same rate, so every
+# step averages over 12.8 times fewer images and the run sees 40 x 240 =
+# 9,600 images where the rule's 500 steps see 256,000. By the linear
+# scaling rule, batch 40 would go with a rate near 0.003 x 40 / 512 =
+# 0.0002. This is the HyperRule's learning rate under a different batch
+# rule, not the HyperRule.
+#
+# On a machine without an accelerator this is a demonstration that the
+# recipe runs end to end, not a measurement of BiT's accuracy; with a GPU
+# or TPU the same cells pre-train on all of CIFAR-10's images of classes
+# 0-4 (25,000) for 30 epochs and fine-tune for about 500 steps of 40.
+# Recipe, strategy, precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in
+# the README.
 
 # %%
-import tempfile
 import time
 
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
+from convnets_tf.notebook import plan_run
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
-SMOKE = os.environ.get("CONVNETS_TF_SMOKE") == "1"   # CI: a few hundred images, one epoch
+plan = plan_run(   # sizes of the upstream run; the downstream epochs follow below
+    cpu=dict(train_images=None, test_images=None, epochs=10, batch_size=128),
+    accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+)
 (x_train, y_train), (x_test, y_test) = load_cifar("cifar10")
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system
-ACCELERATOR = bool(tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"))
 
 SMALL = {"block_units": (1, 1, 1, 1), "width": 0.5}   # BiT-R14x0.5
 PER_CLASS = 100              # downstream training images per class
 
 up_train, up_test = y_train < 5, y_test < 5
-upstream_data = ((x_train[up_train], y_train[up_train]), (x_test[up_test], y_test[up_test]))
+n_train, n_test = plan.train_images, plan.test_images   # None: all
+upstream_data = ((x_train[up_train][:n_train], y_train[up_train][:n_train]),
+                 (x_test[up_test][:n_test], y_test[up_test][:n_test]))
 rng = np.random.default_rng(0)
 chosen = np.concatenate([rng.permutation(np.flatnonzero(y_train == c))[:PER_CLASS]
                          for c in range(5, 10)])
 down_test = y_test >= 5
 downstream_data = ((x_train[chosen], y_train[chosen] - 5),
-                   (x_test[down_test], y_test[down_test] - 5))
+                   (x_test[down_test][:n_test], y_test[down_test][:n_test] - 5))
 
-UP_BATCH, DOWN_BATCH = 128, 40   # multiples of 8, for TPUs
-if SMOKE:
-    upstream_data = tuple((x[:512], y[:512]) for x, y in upstream_data)
-    downstream_data = (downstream_data[0], tuple(a[:256] for a in downstream_data[1]))
-    UP_EPOCHS, DOWN_EPOCHS = 1, 1
-elif ACCELERATOR:
-    UP_EPOCHS, DOWN_EPOCHS = 30, 42   # 42 epochs of 12 steps: about the HyperRule's 500
-else:   # CPU only: a short demonstration run (see above)
-    UP_EPOCHS, DOWN_EPOCHS = 10, 20
-print(f"upstream:   {len(upstream_data[0][0]):,} training / {len(upstream_data[1][0]):,} test images")
-print(f"downstream: {len(downstream_data[0][0]):,} training / {len(downstream_data[1][0]):,} test images")
+UP_BATCH, DOWN_BATCH = plan.batch_size, 40   # multiples of 8, for TPUs
+UP_EPOCHS, RUNS = plan.epochs, plan.runs_dir
+# 42 epochs of 12 steps with an accelerator: about the HyperRule's 500 steps
+DOWN_EPOCHS = {"smoke": 1, "cpu": 20, "accelerator": 42}[plan.mode]
+print(plan)
+print(f"Run (upstream):   {describe_run(upstream_data, UP_EPOCHS, UP_BATCH, strategy=strategy)}")
+print(f"Run (downstream): {describe_run(downstream_data, DOWN_EPOCHS, DOWN_BATCH, strategy=strategy)}")
 print(f"BiT-R14x0.5: {bit_parameters(SMALL['block_units'], SMALL['width'], 5):,} parameters "
-      f"with a 5-class head; bit_r50x1: {trainable(r50x1):,}")
-# runs/ is git-ignored. On Colab, point RUNS at Google Drive
-# ("/content/drive/MyDrive/convnets_tf/runs") to survive a VM reset.
-RUNS = tempfile.mkdtemp() if SMOKE else "runs"
+      f"with a 5-class head; bit_r50x1: {count_params(r50x1).trainable:,}")
 
 # %% [markdown]
 # **Upstream.** The paper's upstream optimiser with its learning-rate rule
@@ -595,9 +597,20 @@ print(f"upstream trained in {time.time() - start:.0f} s")
 # %% [markdown]
 # **Downstream.** The fine-tuned model is a new network with a 5-class
 # head; every layer but the head takes the upstream weights, and the head
-# starts at zero as in the authors' code. The model trained from scratch
-# has the same architecture and the same settings. Both use the HyperRule's
-# optimiser and learning rate, without weight decay.
+# starts at zero as in the authors' code. Both use the HyperRule's
+# optimiser and learning rate (at batch 40, see above), without weight
+# decay.
+#
+# **The from-scratch baseline is not a fair one.** It has the same
+# architecture and is trained with the same fine-tuning settings: a small
+# learning rate, no weight decay and 240 steps, settings meant for
+# adapting a pre-trained network, not for training one from nothing. A fair
+# baseline would get its own learning rate, weight decay and schedule,
+# tuned for training from scratch; this notebook does not run one. So the
+# comparison shows that, under the fine-tuning budget and settings, starting
+# from the upstream weights does much better than starting from random
+# ones; it does not measure how much pre-training gains over a well-trained
+# from-scratch model.
 
 # %%
 def fine_tuned():
@@ -618,11 +631,6 @@ for name, build_model in (("bit_finetuned", fine_tuned), ("bit_scratch", from_sc
     print(f"{name}: trained in {time.time() - start:.0f} s")
 steps = DOWN_EPOCHS * (len(downstream_data[0][0]) // DOWN_BATCH)
 print(f"downstream: {steps} steps of {DOWN_BATCH} images each (the HyperRule: 500 of 512)")
-
-# %%
-print(f"strategy:  {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
-print(f"precision: {keras.mixed_precision.global_policy().name}")
-print(f"XLA:       {'on' if upstream.jit_compile else 'off'}")
 
 # %% [markdown]
 # The curves, from the runs' `history.csv` files: upstream on the left, the
@@ -677,7 +685,8 @@ print(f"Run (downstream): {describe_run(downstream_data, DOWN_EPOCHS, DOWN_BATCH
 #   (chance is 0.2) after 10 epochs and was still improving: a weak
 #   pre-trained representation, from 5,000 images instead of millions.
 # * **Downstream**, with the same architecture, optimiser, learning rate,
-#   schedule and data, the fine-tuned model ends at 0.585 test accuracy and
+#   schedule and data (the fine-tuning settings for both, see the caveat
+#   above), the fine-tuned model ends at 0.585 test accuracy and
 #   the model trained from scratch at 0.488: a gap of about six times the
 #   standard error of either figure (0.016 on 1,000 test images). The
 #   fine-tuned model is ahead from the first epoch (0.395 against 0.270 in
@@ -687,18 +696,20 @@ print(f"Run (downstream): {describe_run(downstream_data, DOWN_EPOCHS, DOWN_BATCH
 #   training accuracy, on augmented images, against 0.565): 240 steps at the
 #   HyperRule's small learning rate are enough to adapt a pre-trained body
 #   but not to train one from nothing, which is what the rule's short
-#   schedules for small tasks rely on.
+#   schedules for small tasks rely on. The comparison does not show what a
+#   from-scratch model with its own learning rate, weight decay and a
+#   longer schedule would reach.
 #
 # This is one run of each with one seed, and upstream and downstream are
-# disjoint classes of the same data set, as in the paper's few-shot
-# comparisons on ILSVRC-2012. It shows the mechanics of Big Transfer, not
-# its scale: the paper's gains come from pre-training models up to
+# disjoint classes of the same data set, unlike the paper, which transfers
+# to other data sets than the one it pre-trains on. It shows the mechanics
+# of Big Transfer, not its scale: the paper's gains come from pre-training models up to
 # ResNet-152x4 on up to 300 million images.
 #
 # **Larger runs were not made here.** Open this notebook in Colab with a GPU
 # or TPU runtime and run all cells: it downloads CIFAR-10, pre-trains on the
 # 25,000 images of classes 0-4 for 30 epochs and fine-tunes for about the
-# HyperRule's 500 steps. The registered full-size models
+# HyperRule's 500 steps (of batch 40, not 512). The registered full-size models
 # (`convnets_tf.build("bit_r50x1", input_shape=(128, 128, 3), num_classes=10)`)
 # train with `train_cifar(..., image_size=128)` at the HyperRule's CIFAR
 # resolution.
@@ -738,4 +749,4 @@ print(f"Run (downstream): {describe_run(downstream_data, DOWN_EPOCHS, DOWN_BATCH
 # * timm's model cards for `resnetv2_50x1_bit.goog_in21k_ft_in1k`,
 #   `resnetv2_50x1_bit.goog_in21k` and `resnetv2_50x3_bit.goog_in21k_ft_in1k`
 #   (parameter counts), [huggingface.co/timm](https://huggingface.co/timm).
-# * Previous in the series: [08-resnet.ipynb](08-resnet.ipynb).
+# * Previous in the series: [10-resnext.ipynb](10-resnext.ipynb).
