@@ -373,7 +373,7 @@ with_aux = build("inception_v3", aux_logits=True)
 trace_shapes(with_aux, {
     "mixed7": (1, 17, 17, 768), "aux_pool": (1, 5, 5, 768), "aux_conv1_relu": (1, 5, 5, 128),
     "aux_conv2_relu": (1, 1, 1, 768), "aux_predictions": (1, 1000), "predictions": (1, 1000),
-}, image_size=299)
+})
 print("outputs:", with_aux.output_names, " loss weights:", inception_v3.AUX_LOSS_WEIGHTS)
 
 # %% [markdown]

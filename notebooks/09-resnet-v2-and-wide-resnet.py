@@ -269,7 +269,7 @@ trace_shapes(build("preact_resnet18"), {
     "conv1_conv": (1, 32, 32, 64), "conv2_block2_out": (1, 32, 32, 64),
     "conv3_block2_out": (1, 16, 16, 128), "conv4_block2_out": (1, 8, 8, 256),
     "conv5_block2_out": (1, 4, 4, 512), "post_relu": (1, 4, 4, 512), "predictions": (1, 10),
-}, image_size=32)
+})
 
 # %% [markdown]
 # ### Verification
