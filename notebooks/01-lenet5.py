@@ -456,11 +456,10 @@ for label, test_acc, train_acc in summary:
 # ## 6. Results
 #
 # All numbers here are printed by the cells above; nothing is typed in. In
-# the stored notebook they come from a 2-core CPU, float32, the 10,000-image
-# offline CIFAR-10 sample (real CIFAR-10 images, slightly JPEG-compressed)
-# with its 2,000 test images, 30 epochs, batch 128, as the `Run:` line says.
-# In CI the same cells run in smoke mode (512 images, one epoch), so the
-# outputs there are meaningless as results.
+# the stored notebook they come from a 2-core CPU, float32, the
+# 10,000-image offline CIFAR-10 sample (real CIFAR-10 images, slightly
+# JPEG-compressed) with its 2,000 test images, 30 epochs, batch 128, as
+# the `Run:` line says.
 #
 # What the stored run shows:
 #

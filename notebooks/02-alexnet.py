@@ -474,9 +474,8 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # CIFAR-10 sample (real CIFAR-10 images, slightly JPEG-compressed) with
 # its 2,000 test images, 3 epochs, batch 128, as the `Run:` line says.
 # Other jobs shared the machine during the run, so the 6 to 7 s per step
-# in the log, and the total time the cell printed, are longer than an
-# idle machine would take. In CI the same cells run in smoke mode (512
-# images, one epoch), where the outputs mean nothing as results.
+# in the log, and the total time the cell printed, are longer than an idle
+# machine would take.
 #
 # That is 234 optimisation steps (78 per epoch in the log), against the
 # paper's roughly 90 passes over 1.2 million images. The stored run shows

@@ -572,9 +572,8 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # All numbers here are printed by the cells above. In the stored notebook
 # they come from a 2-core CPU shared with other jobs, float32, the first
 # 4,096 images of the offline CIFAR-10 sample (real CIFAR-10 images,
-# slightly JPEG-compressed) with its 2,000 test images, 3 epochs, batch 64,
-# as the `Run:` line says. In CI the same cells run in smoke mode (512
-# images, one epoch), where the outputs mean nothing as results.
+# slightly JPEG-compressed) with its 2,000 test images, 3 epochs, batch
+# 64, as the `Run:` line says.
 #
 # That is 192 optimisation steps (64 per epoch in the log), against the
 # paper's training to convergence on all 50,000 images. In the log the

@@ -466,9 +466,8 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # All numbers here are printed by the cells above. In the stored notebook
 # they come from a 2-core CPU shared with other jobs, float32, the first
 # 3,072 images of the offline CIFAR-10 sample (real CIFAR-10 images,
-# slightly JPEG-compressed) with its 2,000 test images, 3 epochs, batch 32,
-# as the `Run:` line says. In CI the same cells run in smoke mode (512
-# images, one epoch), where the outputs mean nothing as results.
+# slightly JPEG-compressed) with its 2,000 test images, 3 epochs, batch
+# 32, as the `Run:` line says.
 #
 # That is 288 optimisation steps (96 per epoch in the log), against the
 # paper's 74 epochs over 1.2 million images. In the log the training loss

@@ -630,13 +630,11 @@ assert same
 # %% [markdown]
 # ## 7. Results
 #
-# All numbers here are printed by the cells above. In the stored
-# notebook they come from a 2-core CPU shared with other jobs, float32,
-# the first 2,048 images of the offline CIFAR-10 sample (real CIFAR-10
-# images, slightly JPEG-compressed) and 1,000 of its test images, all
-# resized to 75x75, 2 epochs, batch 64, as the `Run:` line says. In CI
-# the same cells run in smoke mode, where the outputs mean nothing as
-# results.
+# All numbers here are printed by the cells above. In the stored notebook
+# they come from a 2-core CPU shared with other jobs, float32, the first
+# 2,048 images of the offline CIFAR-10 sample (real CIFAR-10 images,
+# slightly JPEG-compressed) and 1,000 of its test images, all resized to
+# 75x75, 2 epochs, batch 64, as the `Run:` line says.
 #
 # That is 64 optimisation steps, against the paper's many epochs over
 # 1.2 million images. All three losses start at about ln 10 = 2.30,

@@ -641,13 +641,11 @@ print(f"test accuracy with the moving averages: {rows[-1]['val_accuracy']:.3f}, 
 # %% [markdown]
 # ## 9. Results
 #
-# All numbers here are printed by the cells above. In the stored
-# notebook they come from a 2-core CPU shared with other jobs, float32,
-# the first 2,048 images of the offline CIFAR-10 sample (real CIFAR-10
-# images, slightly JPEG-compressed) and 1,000 of its test images, all
-# resized to 75x75, 2 epochs, batch 64, label smoothing 0.1, as the
-# `Run:` line says. In CI the same cells run in smoke mode, where the
-# outputs mean nothing as results.
+# All numbers here are printed by the cells above. In the stored notebook
+# they come from a 2-core CPU shared with other jobs, float32, the first
+# 2,048 images of the offline CIFAR-10 sample (real CIFAR-10 images,
+# slightly JPEG-compressed) and 1,000 of its test images, all resized to
+# 75x75, 2 epochs, batch 64, label smoothing 0.1, as the `Run:` line says.
 #
 # That is 64 optimisation steps. The training loss falls from 2.40 to
 # 2.01 and the training accuracy reaches 27.9% in the second epoch,

@@ -628,8 +628,7 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # float32, the first 1,024 images of the offline CIFAR-10 sample (real
 # CIFAR-10 images, slightly JPEG-compressed) resized to 75x75, tested on
 # the first 500 of its test images, 3 epochs of batch 32, as the `Run:`
-# line says. In CI the same cells run in smoke mode (256 images, one
-# epoch), where the outputs mean nothing as results.
+# line says.
 #
 # That is 96 optimisation steps, against the paper's many epochs over
 # 1.2 million ImageNet images. The log shows the network learning its

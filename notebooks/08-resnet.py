@@ -491,11 +491,9 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}, each network")
 #
 # All numbers here are printed by the cells above. In the stored notebook
 # the two networks trained on a 2-core CPU (shared with other jobs), in
-# float32, on the first 4,096 images of the offline CIFAR-10 sample
-# (real CIFAR-10 images, slightly JPEG-compressed) with its 2,000 test
-# images, for 5 epochs of batch 128 each, as the `Run:` line says. In CI
-# the same cells run in smoke mode (512 images, one epoch), where the
-# outputs mean nothing as results.
+# float32, on the first 4,096 images of the offline CIFAR-10 sample (real
+# CIFAR-10 images, slightly JPEG-compressed) with its 2,000 test images,
+# for 5 epochs of batch 128 each, as the `Run:` line says.
 #
 # In that run ResNet-20 ended with a training loss of 1.669 and a training
 # accuracy of 0.453, plain-20 with 1.843 and 0.354; their test accuracies

@@ -529,9 +529,7 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # WRN-16-2 (691,674 parameters) trained on a 2-core CPU shared with other
 # jobs, in float32, on the first 2,048 images of the offline CIFAR-10
 # sample (real CIFAR-10 images, slightly JPEG-compressed) with its 2,000
-# test images, for 5 epochs of batch 128, as the `Run:` line says. In CI
-# the same cells run in smoke mode (512 images, one epoch), where the
-# outputs mean nothing as results.
+# test images, for 5 epochs of batch 128, as the `Run:` line says.
 #
 # That is 80 optimisation steps. The training loss fell in every epoch,
 # from 2.159 to 1.695 in the log, and the last epoch ended at a training

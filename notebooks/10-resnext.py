@@ -567,16 +567,14 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # %% [markdown]
 # ## 9. Results
 #
-# All numbers here are printed by the cells above. In the stored
-# notebook they come from a 2-core CPU, float32, ResNeXt-11 (8x4d)
-# (972,106 trainable parameters, 150M multiply-adds per image), all
-# 10,000 images of the offline CIFAR-10 sample (real CIFAR-10 images,
-# slightly JPEG-compressed) with its 2,000 test images, 2 epochs of 78
-# steps, batch 128, as the `Run:` line says. Other jobs shared the
-# machine during the run, so the 6 to 10 s per step in the log, and the
-# total time the cell printed, are longer than an idle machine would
-# take. In CI the same cells run in smoke mode (512 images, one epoch),
-# where the outputs mean nothing as results.
+# All numbers here are printed by the cells above. In the stored notebook
+# they come from a 2-core CPU, float32, ResNeXt-11 (8x4d) (972,106
+# trainable parameters, 150M multiply-adds per image), all 10,000 images
+# of the offline CIFAR-10 sample (real CIFAR-10 images, slightly
+# JPEG-compressed) with its 2,000 test images, 2 epochs of 78 steps, batch
+# 128, as the `Run:` line says. Other jobs shared the machine during the
+# run, so the 6 to 10 s per step in the log, and the total time the cell
+# printed, are longer than an idle machine would take.
 #
 # The run shows the grouped convolutions training inside the shared
 # recipe, end to end: in the log the training loss falls from 2.2596 in

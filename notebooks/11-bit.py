@@ -675,11 +675,10 @@ print(f"Run (downstream): {describe_run(downstream_data, DOWN_EPOCHS, DOWN_BATCH
 # they come from a 2-core CPU shared with other jobs (hence the long and
 # uneven step times in the logs), float32, and the offline CIFAR-10 sample
 # (real CIFAR-10 images, slightly JPEG-compressed): upstream, the 5,000
-# training and 1,000 test images of classes 0-4 for 10 epochs at batch 128;
-# downstream, 100 training images per class of classes 5-9 and their 1,000
-# test images, 20 epochs at batch 40 (240 steps), as the `Run:` lines say.
-# In CI the same cells run in smoke mode, where the outputs mean nothing as
-# results.
+# training and 1,000 test images of classes 0-4 for 10 epochs at batch
+# 128; downstream, 100 training images per class of classes 5-9 and their
+# 1,000 test images, 20 epochs at batch 40 (240 steps), as the `Run:`
+# lines say.
 #
 # * **Upstream**, the small BiT reached 0.588 test accuracy on five classes
 #   (chance is 0.2) after 10 epochs and was still improving: a weak
