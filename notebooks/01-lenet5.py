@@ -406,9 +406,8 @@ plt.show()
 # %%
 from convnets_tf.data import make_dataset
 from convnets_tf.history import read_rows
-from convnets_tf.train import one_hot
 
-test_ds = one_hot(make_dataset(data[1][0], data[1][1], 256, training=False), 10)
+test_ds = make_dataset(data[1][0], data[1][1], 256, training=False, num_classes=10)
 _, lenet_acc = model.evaluate(test_ds, verbose=0)
 rows = read_rows(f"{OUT}/history.csv")
 assert abs(lenet_acc - rows[-1]["val_accuracy"]) < 1e-3  # the last epoch's validation
