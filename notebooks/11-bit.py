@@ -710,8 +710,8 @@ print(f"Run (downstream): {describe_run(downstream_data, DOWN_EPOCHS, DOWN_BATCH
 # 25,000 images of classes 0-4 for 30 epochs and fine-tunes for about the
 # HyperRule's 500 steps (of batch 40, not 512). The registered full-size models
 # (`convnets_tf.build("bit_r50x1", input_shape=(128, 128, 3), num_classes=10)`)
-# train with `train_cifar(..., image_size=128)` at the HyperRule's CIFAR
-# resolution.
+# train at the HyperRule's CIFAR resolution: `train_cifar` resizes CIFAR to
+# the model's input size.
 #
 # ## 8. Takeaways
 #
