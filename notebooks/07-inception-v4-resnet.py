@@ -343,7 +343,7 @@ plt.show()
 # ("spread": the median ratio of the first tenth of the convolutions over
 # that of the last tenth.) In Inception-v4 the relative gradient falls by
 # more than three orders of magnitude from the input side to the output
-# side (a spread of about 4,000x in the stored run); in both
+# side (a spread of about 3,800x in the stored run); in both
 # Inception-ResNets it stays within a factor of about 4 to 7. With one learning
 # rate for every layer, plain SGD on Inception-v4 has to choose between
 # steps that are far too large for the first layers and far too small
@@ -632,9 +632,9 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 #
 # That is 96 optimisation steps, against the paper's many epochs over
 # 1.2 million ImageNet images. The log shows the network learning its
-# training images (training accuracy from 0.169 to 0.325, training loss
-# from 3.40 to 2.30 over the three epochs) while the test accuracy stays
-# near the 10% of chance (0.122 after the last epoch) and the test loss
+# training images (training accuracy from 0.173 to 0.332, training loss
+# from 3.42 to 2.31 over the three epochs) while the test accuracy stays
+# near the 10% of chance (0.130 after the last epoch) and the test loss
 # rises. Both are expected this early: 1,024 images cannot teach a
 # 22.7-million-parameter network to generalise, and after fewer than a
 # hundred steps BatchNorm's moving averages (momentum 0.99), which the
