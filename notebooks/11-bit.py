@@ -323,8 +323,9 @@ print(inspect.getsource(bit.StandardizedConv2D))
 
 # %% [markdown]
 # **The pre-activation, the convolution and the root.** `gn_relu` is the
-# GN+ReLU in front of every convolution. `std_conv` pads explicitly by
-# (k-1)/2 on each side: for a strided convolution on an even-sized map,
+# GN+ReLU in front of every convolution (the shared `bn_act` unit of
+# `convnets_tf.layers` with `norm="group"`). `std_conv` pads explicitly by
+# (k-1)/2 on each side (the shared `symmetric_pad`): for a strided convolution on an even-sized map,
 # Keras' "same" padding pads only bottom and right, which would shift the
 # sampling grid by a pixel relative to the authors' code. The root pools
 # over a zero-padded map; its output is not yet activated and can be
