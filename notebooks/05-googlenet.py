@@ -323,7 +323,9 @@ trace_shapes(build("googlenet", input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), num_cla
 # The builder is in `convnets_tf/models/googlenet.py`. **Every
 # convolution is a convolution with a bias and a ReLU** (no batch
 # normalisation: that came with Inception v2, a year later), padded
-# 'same'; max poolings are 3x3, padded 'same' too:
+# 'same': `conv_relu`, the unit GoogLeNet shares with AlexNet, NIN and
+# VGG in `convnets_tf/layers.py`. Max poolings are 3x3, padded 'same'
+# too:
 
 # %%
 print(inspect.getsource(googlenet.conv_relu))
@@ -637,9 +639,10 @@ assert same
 # That is 64 optimisation steps, against the paper's many epochs over
 # 1.2 million images. All three losses start at about ln 10 = 2.30,
 # the loss of a uniform guess, and fall in the second epoch; the main
-# classifier ends at 14.9% training and 13.6% test accuracy, a little
+# classifier ends at 14.8% training and 13.6% test accuracy, a little
 # above the 10% of chance. The first auxiliary classifier's loss falls
-# about as fast as the main one's, the second's more slowly. The run
+# about as fast as the main one's (a little faster in this run), the
+# second's more slowly. The run
 # shows the multi-output path working end to end: three named outputs,
 # their losses weighted 1, 0.3 and 0.3, accuracy logged for the main
 # output, resumable checkpoints of the whole training model, and a
