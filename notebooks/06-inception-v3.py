@@ -561,8 +561,8 @@ assert confidence[0.1] < 0.91 < confidence[0.0]
 # recipe.
 #
 # **How much training this notebook can afford.** At 75x75 one image
-# costs the multiply-adds printed in section 4, more than GoogLeNet at
-# the same size; on the 2-core CPU the stored notebook ran on, a step
+# costs the multiply-adds printed in section 4, about as many as
+# GoogLeNet at the same size (notebook 05); on the 2-core CPU the stored notebook ran on, a step
 # of 64 images takes several seconds (see the log). So on a machine
 # without an accelerator the cell trains on the first 2,048 training
 # images for 2 epochs and tests on 1,000: a demonstration that the
