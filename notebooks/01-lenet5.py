@@ -455,10 +455,10 @@ for label, test_acc, train_acc in summary:
 # ## 6. Results
 #
 # All numbers here are printed by the cells above; nothing is typed in. In
-# the stored notebook they come from a 2-core CPU, float32, the
-# 10,000-image offline CIFAR-10 sample (real CIFAR-10 images, slightly
-# JPEG-compressed) with its 2,000 test images, 30 epochs, batch 128, as
-# the `Run:` line says.
+# the stored notebook they come from a 2-core CPU shared with other jobs,
+# float32, the 10,000-image offline CIFAR-10 sample (real CIFAR-10 images,
+# slightly JPEG-compressed) with its 2,000 test images, 30 epochs, batch
+# 128, as the `Run:` line says.
 #
 # What the stored run shows:
 #
@@ -478,8 +478,9 @@ for label, test_acc, train_acc in summary:
 #   are just not the ones that later networks kept.
 # * The per-step times in the two training logs show a practical
 #   difference too: the paper's version, with sixteen small convolutions for
-#   C3 and its extra subsampling layers, takes several times longer per step
-#   on a CPU.
+#   C3 and its extra subsampling layers, takes about three times longer per
+#   step on a CPU (the ms/step figures of the two logs; other jobs shared
+#   the CPU, so single epochs vary).
 #
 # **Full CIFAR-10 (50,000 training images) was not measured here.** To
 # reproduce on the full data set (downloaded on first use), on a GPU:

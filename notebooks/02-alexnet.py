@@ -224,7 +224,8 @@ trace_shapes(build("alexnet_cifar"), {
 # %% [markdown]
 # ## 3. The implementation
 #
-# The builder is in `convnets_tf/models/alexnet.py`, the LRN layer in
+# The builder is in `convnets_tf/models/alexnet.py`; the LRN layer and
+# `conv_relu`, the unit AlexNet shares with NIN, VGG and GoogLeNet, are in
 # `convnets_tf/layers.py`.
 #
 # **Every layer is a convolution with a bias and a ReLU.** `groups` is how

@@ -313,7 +313,8 @@ except ValueError as err:
 # The builder is `convnets_tf/models/nin.py`.
 #
 # **The mlpconv layer** is a convolution followed by 1x1 convolutions,
-# each with a ReLU. The only strided convolution (the ImageNet conv1) is
+# each with a ReLU (`conv_relu` from `convnets_tf.layers`, AlexNet's
+# unit). The only strided convolution (the ImageNet conv1) is
 # unpadded, as in Caffe; the others keep the size. The names are the
 # Caffe definitions' (`convN`, then `cccp` numbered across the network),
 # so converted Caffe weights map one to one.

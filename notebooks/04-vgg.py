@@ -285,7 +285,9 @@ print([l.name for l in cifar.layers[1:4]])
 # convolutions and a max-pooling. The layer names are keras.applications'
 # (`block1_conv1`, ..., `block5_pool`), and with `batch_norm` each
 # convolution becomes a `conv_bn_act` unit whose layers carry the same
-# prefix (`block1_conv1_conv`, `block1_conv1_bn`, `block1_conv1_relu`).
+# prefix (`block1_conv1_conv`, `block1_conv1_bn`, `block1_conv1_relu`);
+# without it, a `conv_relu` (convolution with bias and ReLU in one layer).
+# Both units are in `convnets_tf/layers.py`.
 
 # %%
 print(inspect.getsource(vgg.vgg_block))

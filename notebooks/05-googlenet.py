@@ -286,7 +286,8 @@ for kwargs in ({"input_shape": (31, 31, 3)}, {"input_shape": (64, 64, 3), "aux_l
 # 06) needs at least 75x75. There are two ways out. A CIFAR stem (a
 # 3x3 stride-1 first layer, no early pooling) would keep the 32x32
 # resolution but change the paper's network. Resizing the images in
-# the input pipeline (`train_cifar(..., image_size=N)`) keeps the
+# the input pipeline (build the model at `input_shape=(N, N, 3)`;
+# `train_cifar` resizes CIFAR to the model's input size) keeps the
 # network and costs compute, since every layer's work grows with the
 # number of pixels. Notebooks 05 and 06 both resize to **75x75**:
 # Inception v3's minimum, and above the 65x65 that GoogLeNet's
@@ -322,7 +323,9 @@ trace_shapes(build("googlenet", input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), num_cla
 # The builder is in `convnets_tf/models/googlenet.py`. **Every
 # convolution is a convolution with a bias and a ReLU** (no batch
 # normalisation: that came with Inception v2, a year later), padded
-# 'same'; max poolings are 3x3, padded 'same' too:
+# 'same': `conv_relu`, the unit GoogLeNet shares with AlexNet, NIN and
+# VGG in `convnets_tf/layers.py`. Max poolings are 3x3, padded 'same'
+# too:
 
 # %%
 print(inspect.getsource(googlenet.conv_relu))
@@ -587,13 +590,10 @@ model = train_cifar(
     lambda: build("googlenet", input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), num_classes=10,
                   aux_logits=True),
     data, epochs=EPOCHS, batch_size=BATCH_SIZE, out_dir=OUT, strategy=strategy,
-    verbose=2, image_size=IMAGE_SIZE, optimizer="adamw",
+    verbose=2, optimizer="adamw",
     loss_weights=googlenet.AUX_LOSS_WEIGHTS,
 )
 print(f"trained in {time.time() - start:.0f} s")
-print(f"strategy:  {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
-print(f"precision: {keras.mixed_precision.global_policy().name}")
-print(f"XLA:       {'on' if model.jit_compile else 'off'}")
 
 # %% [markdown]
 # The curves of the run, from its `history.csv` (the loss on the left
@@ -608,7 +608,7 @@ for key in ("predictions_loss", "aux1_predictions_loss", "aux2_predictions_loss"
           + "   test " + " ".join(f"{row['val_' + key]:.3f}" for row in rows))
 print(f"googlenet: final test accuracy {rows[-1]['val_accuracy']:.3f}, "
       f"train accuracy {rows[-1]['accuracy']:.3f} (last epoch, main classifier)")
-print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 
 # %% [markdown]
 # **The auxiliary classifiers are discarded at inference.** The
@@ -639,9 +639,10 @@ assert same
 # That is 64 optimisation steps, against the paper's many epochs over
 # 1.2 million images. All three losses start at about ln 10 = 2.30,
 # the loss of a uniform guess, and fall in the second epoch; the main
-# classifier ends at 14.9% training and 13.6% test accuracy, a little
+# classifier ends at 14.8% training and 13.6% test accuracy, a little
 # above the 10% of chance. The first auxiliary classifier's loss falls
-# about as fast as the main one's, the second's more slowly. The run
+# about as fast as the main one's (a little faster in this run), the
+# second's more slowly. The run
 # shows the multi-output path working end to end: three named outputs,
 # their losses weighted 1, 0.3 and 0.3, accuracy logged for the main
 # output, resumable checkpoints of the whole training model, and a

@@ -50,7 +50,7 @@ import tensorflow as tf
 
 import convnets_tf
 from convnets_tf import build
-from convnets_tf.models import inception_resnet, inception_v4
+from convnets_tf.models import inception_common, inception_resnet, inception_v4
 
 print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
       f"convnets_tf {convnets_tf.__version__}")
@@ -343,7 +343,7 @@ plt.show()
 # ("spread": the median ratio of the first tenth of the convolutions over
 # that of the last tenth.) In Inception-v4 the relative gradient falls by
 # more than three orders of magnitude from the input side to the output
-# side (a spread of about 4,000x in the stored run); in both
+# side (a spread of about 3,800x in the stored run); in both
 # Inception-ResNets it stays within a factor of about 4 to 7. With one learning
 # rate for every layer, plain SGD on Inception-v4 has to choose between
 # steps that are far too large for the first layers and far too small
@@ -429,29 +429,31 @@ plt.show()
 # ## 5. The implementation
 #
 # The builders are in `convnets_tf/models/inception_v4.py` and
-# `convnets_tf/models/inception_resnet.py`. Every convolution is
-# `conv_bn_act` from `convnets_tf.layers` with BatchNorm's scale (gamma)
-# left out and epsilon 1e-3, the convention of the authors' TF-slim code
-# and of keras.applications' InceptionResNetV2 (a ReLU follows, so a
-# positive gamma could be folded into the next convolution). A branch is
-# a chain of such units:
+# `convnets_tf/models/inception_resnet.py`, on blocks shared with
+# Inception v3 in `convnets_tf/models/inception_common.py`. Every
+# convolution is its `conv_bn`: `conv_bn_act` from `convnets_tf.layers`
+# with BatchNorm's scale (gamma) left out and epsilon 1e-3, the convention
+# of the authors' TF-slim code and of keras.applications'
+# InceptionResNetV2 (a ReLU follows, so a positive gamma could be folded
+# into the next convolution). A branch is a chain of such units:
 
 # %%
-print(inspect.getsource(inception_v4.conv))
-print(inspect.getsource(inception_v4.conv_chain))
+print(inspect.getsource(inception_common.conv_bn))
+print(inspect.getsource(inception_common.conv_chain))
 
 # %% [markdown]
 # **The Inception-v4 stem and blocks** (Figures 3 to 8). `stem_base`, the
 # first three convolutions, is shared with both Inception-ResNet stems;
 # `reduction_a`, parametrised by Table 1's k, l, m, n, is shared by all
-# three networks. Where the figures and the released TF-slim code order a
+# three networks (both are in `inception_common.py`, with `pool_branch`,
+# the pooling branch of the A, B and C blocks). Where the figures and the released TF-slim code order a
 # 1xn and an nx1 convolution differently, the code's order is used
 # (the one timm's port of the released weights has); the parameter counts
 # are the same.
 
 # %%
 for block in (inception_v4.stem, inception_v4.inception_a, inception_v4.inception_c,
-              inception_v4.reduction_a, inception_v4.reduction_b):
+              inception_common.reduction_a, inception_v4.reduction_b):
     print(inspect.getsource(block))
 
 # %% [markdown]
@@ -547,9 +549,10 @@ for label, (model, stage_ends) in ends.items():
 # states the same minimum for InceptionResNetV2). A CIFAR-specific stem
 # would change the network this notebook is about, so, as in the
 # Inception-v3 notebook, the training pipeline resizes the 32x32 images
-# to 75x75 (`train_cifar(..., image_size=75)`, bilinear, after the
-# crop-and-flip augmentation) and the paper's network is trained as it
-# is, at the smallest input it accepts.
+# to 75x75: the model is built at `input_shape=(75, 75, 3)` and
+# `train_cifar` resizes CIFAR to the model's input size (bilinear, after
+# the crop-and-flip augmentation), so the paper's network is trained as
+# it is, at the smallest input it accepts.
 #
 # **Which network, and how much training.** Inception-ResNet-v1 is the
 # smallest of the three (22.7 million trainable parameters, against 42.6
@@ -605,20 +608,17 @@ start = time.time()
 model = train_cifar(
     lambda: build(MODEL, input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3), num_classes=10),
     data, epochs=EPOCHS, batch_size=BATCH_SIZE, out_dir=OUT, strategy=strategy,
-    verbose=2, image_size=IMAGE_SIZE, optimizer="adamw", warmup_epochs=1,
+    verbose=2, optimizer="adamw", warmup_epochs=1,
 )
 print(f"trained in {time.time() - start:.0f} s")
 
 # %%
-print(f"strategy:  {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s)")
-print(f"precision: {keras.mixed_precision.global_policy().name}")
-print(f"XLA:       {'on' if model.jit_compile else 'off'}")
 fig = plot_history(f"{OUT}/history.csv")
 plt.show()
 rows = read_rows(f"{OUT}/history.csv")
 print(f"{MODEL} at {IMAGE_SIZE}x{IMAGE_SIZE}: final test accuracy {rows[-1]['val_accuracy']:.3f}, "
       f"train accuracy {rows[-1]['accuracy']:.3f} (last epoch)")
-print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
+print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
 
 # %% [markdown]
 # ## 8. Results
@@ -632,9 +632,9 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 #
 # That is 96 optimisation steps, against the paper's many epochs over
 # 1.2 million ImageNet images. The log shows the network learning its
-# training images (training accuracy from 0.169 to 0.325, training loss
-# from 3.40 to 2.30 over the three epochs) while the test accuracy stays
-# near the 10% of chance (0.122 after the last epoch) and the test loss
+# training images (training accuracy from 0.173 to 0.332, training loss
+# from 3.42 to 2.31 over the three epochs) while the test accuracy stays
+# near the 10% of chance (0.130 after the last epoch) and the test loss
 # rises. Both are expected this early: 1,024 images cannot teach a
 # 22.7-million-parameter network to generalise, and after fewer than a
 # hundred steps BatchNorm's moving averages (momentum 0.99), which the

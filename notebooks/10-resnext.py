@@ -420,7 +420,8 @@ trace_shapes(build("resnext29_8x64d"), {
 # `convnets_tf/models/resnet.py`: ResNeXt-50/101 are the ResNet builder
 # with `cardinality` and `bottleneck_width`, ResNeXt-29 is
 # `resnext_cifar`. The block is ResNet's bottleneck; with a cardinality
-# above 1 its 3x3 layer is a `GroupedConv2D` (form (c)), its width is
+# above 1 its 3x3 layer is a `GroupedConv2D` (form (c); the shared
+# `conv_bn_act` unit builds one when `groups` > 1), its width is
 # `cardinality * bottleneck_width` in the first stage, and the stride
 # moves into the 3x3 layer, where the paper puts it.
 

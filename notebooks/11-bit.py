@@ -323,8 +323,9 @@ print(inspect.getsource(bit.StandardizedConv2D))
 
 # %% [markdown]
 # **The pre-activation, the convolution and the root.** `gn_relu` is the
-# GN+ReLU in front of every convolution. `std_conv` pads explicitly by
-# (k-1)/2 on each side: for a strided convolution on an even-sized map,
+# GN+ReLU in front of every convolution (the shared `bn_act` unit of
+# `convnets_tf.layers` with `norm="group"`). `std_conv` pads explicitly by
+# (k-1)/2 on each side (the shared `symmetric_pad`): for a strided convolution on an even-sized map,
 # Keras' "same" padding pads only bottom and right, which would shift the
 # sampling grid by a pixel relative to the authors' code. The root pools
 # over a zero-padded map; its output is not yet activated and can be
@@ -710,8 +711,8 @@ print(f"Run (downstream): {describe_run(downstream_data, DOWN_EPOCHS, DOWN_BATCH
 # 25,000 images of classes 0-4 for 30 epochs and fine-tunes for about the
 # HyperRule's 500 steps (of batch 40, not 512). The registered full-size models
 # (`convnets_tf.build("bit_r50x1", input_shape=(128, 128, 3), num_classes=10)`)
-# train with `train_cifar(..., image_size=128)` at the HyperRule's CIFAR
-# resolution.
+# train at the HyperRule's CIFAR resolution: `train_cifar` resizes CIFAR to
+# the model's input size.
 #
 # ## 8. Takeaways
 #
