@@ -166,6 +166,24 @@ REFERENCE_TRAINABLE.update({
 MIN_SIZE.update({"bit_r50x1": 32, "bit_r101x1": 32})
 # (end bit)
 
+# mobilenet
+# keras.applications' MobileNet, MobileNetV2, MobileNetV3Small/Large
+# (totals 4,253,864, 3,538,984, 2,554,968 and 5,507,432 less BatchNorm's
+# moving means and variances; test_mobilenet.py checks the totals).
+REFERENCE_TRAINABLE.update({
+    "mobilenet": 4_231_976,
+    "mobilenet_v2": 3_504_872,
+    "mobilenet_v3_small": 2_542_856,
+    "mobilenet_v3_large": 5_483_032,
+})
+# MobileNet v1 pads strided layers at the bottom and right only and is
+# 'valid' there: 31 -> 16 -> 8 -> 4 -> 2 -> 1. The others pad to 'same'
+# and build at any size.
+MIN_SIZE.update({
+    "mobilenet": 31, "mobilenet_v2": 1, "mobilenet_v3_small": 1, "mobilenet_v3_large": 1,
+})
+# (end mobilenet)
+
 MODELS = convnets_tf.list_models()
 
 

@@ -8,6 +8,7 @@ from convnets_tf.models import (  # noqa: F401
     inception_v3,
     inception_v4,
     lenet,
+    mobilenet,
     nin,
     resnet,
     vgg,
