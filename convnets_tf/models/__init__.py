@@ -3,6 +3,7 @@
 from convnets_tf.models import (  # noqa: F401
     alexnet,
     bit,
+    efficientnet,
     googlenet,
     inception_resnet,
     inception_v3,
