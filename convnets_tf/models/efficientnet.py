@@ -82,10 +82,11 @@ EFFICIENTNET_SCALING = {
 MIN_SIZE = 1
 IMAGENET_STDDEV_RGB = (0.229, 0.224, 0.225)
 
-# Tan and Le (2021), Table 4 (V2-S) and the authors' effnetv2_configs.py
-# (B0-B3, M, L): (block, kernel, repeats, input channels, output channels,
-# expansion, SE ratio, first stride); "fused" is Fused-MBConv, "mbconv"
-# MBConv with SE.
+# Tan and Le (2021), Table 4 (V2-S), and the authors' effnetv2_configs.py
+# (M and L, V2-S scaled up as section 3.3 describes; B0-B3, which the paper
+# does not list, from the authors' smaller base network), as keras:
+# (block, kernel, repeats, input channels, output channels, expansion, SE
+# ratio, first stride); "fused" is Fused-MBConv, "mbconv" MBConv with SE.
 _V2_BASE = (
     ("fused", 3, 1, 32, 16, 1, 0, 1),
     ("fused", 3, 2, 16, 32, 4, 0, 2),
@@ -259,11 +260,11 @@ def efficientnet_v2(
     """EfficientNetV2 (Tan and Le 2021): V2-S is Table 4, a 3x3 stride-2
     stem, Fused-MBConv stages early (section 3.2: faster on accelerators at
     high resolution), MBConv with SE late, a 1x1 convolution to 1280,
-    pooling, dropout and the classifier. M and L are the paper's larger
-    searched networks (section 4.2), B0-B3 the smaller base network scaled
-    as EfficientNet-B0-B3 (`EFFICIENTNET_V2_VARIANTS`); their stage tables
-    are the authors' `effnetv2_configs.py`, as in keras. V2-S's total is
-    21,612,360, as keras'.
+    pooling, dropout and the classifier. M and L are V2-S scaled up
+    (section 3.3), B0-B3 the authors' smaller base network scaled as
+    EfficientNet-B0-B3 (`EFFICIENTNET_V2_VARIANTS`; not in the paper);
+    their stage tables are the authors' `effnetv2_configs.py`, as in keras.
+    V2-S's total is 21,612,360, as keras'.
 
     Args:
         input_shape: default the variant's training resolution (224 for

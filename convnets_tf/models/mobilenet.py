@@ -153,11 +153,11 @@ def mobilenet(
     classifier; 4,253,864 parameters at the defaults, as keras'.
 
     Args:
-        alpha: the width multiplier (section 4.2): every layer has
+        alpha: the width multiplier (section 3.3): every layer has
             `int(filters * alpha)` channels (Table 6: 1.0, 0.75, 0.5, 0.25).
         depth_multiplier: filters per input channel in each depthwise
             convolution (keras' argument; the "resolution multiplier" of
-            section 4.3 is the input size, `input_shape`, instead).
+            section 3.4 is the input size, `input_shape`, instead).
         dropout: dropout before the classifier (keras' default 0.001).
 
     The classifier is keras' 1x1 convolution `conv_preds` on the pooled
@@ -272,8 +272,9 @@ def mobilenet_v3(
 
     Args:
         size: "small" or "large".
-        alpha: width multiplier of the bnecks, `make_divisible(c * alpha, 8)`;
-            the stem keeps 16 channels, and the last 1x1 layer grows with
+        alpha: width multiplier of the bnecks, `make_divisible(c * alpha, 8)`,
+            and so of the 1x1 layer after them; the stem keeps 16 channels,
+            and the 1x1 layer after pooling (1024 or 1280) grows with
             `alpha` > 1 only, as in keras.
         minimalistic: keras' and the TF model zoo's variant without SE,
             hard-swish or 5x5 kernels (3x3 and ReLU everywhere).
