@@ -184,6 +184,51 @@ REFERENCE_TRAINABLE.update({
 MIN_SIZE.update({"bit_r50x1": 32, "bit_r101x1": 32})
 # (end bit)
 
+# mobilenet
+# keras.applications' MobileNet, MobileNetV2, MobileNetV3Small/Large
+# (totals 4,253,864, 3,538,984, 2,554,968 and 5,507,432 less BatchNorm's
+# moving means and variances; test_mobilenet.py checks the totals).
+REFERENCE_TRAINABLE.update({
+    "mobilenet": 4_231_976,
+    "mobilenet_v2": 3_504_872,
+    "mobilenet_v3_small": 2_542_856,
+    "mobilenet_v3_large": 5_483_032,
+})
+# MobileNet v1 pads strided layers at the bottom and right only and is
+# 'valid' there: 31 -> 16 -> 8 -> 4 -> 2 -> 1. The others pad to 'same'
+# and build at any size.
+MIN_SIZE.update({
+    "mobilenet": 31, "mobilenet_v2": 1, "mobilenet_v3_small": 1, "mobilenet_v3_large": 1,
+})
+# (end mobilenet)
+
+# efficientnet
+# keras.applications' EfficientNetB0-B7 and EfficientNetV2B0-B3/S/M/L,
+# trainable part of their totals (test_efficientnet.py checks the totals:
+# B0 5,330,571 ... B7 66,658,687, V2-S 21,612,360, V2-L 119,027,848).
+REFERENCE_TRAINABLE.update({
+    "efficientnet_b0": 5_288_548,
+    "efficientnet_b1": 7_794_184,
+    "efficientnet_b2": 9_109_994,
+    "efficientnet_b3": 12_233_232,
+    "efficientnet_b4": 19_341_616,
+    "efficientnet_b5": 30_389_784,
+    "efficientnet_b6": 43_040_704,
+    "efficientnet_b7": 66_347_960,
+    "efficientnet_v2_b0": 7_139_704,
+    "efficientnet_v2_b1": 8_141_052,
+    "efficientnet_v2_b2": 10_096_086,
+    "efficientnet_v2_b3": 14_358_406,
+    "efficientnet_v2_s": 21_458_488,
+    "efficientnet_v2_m": 54_139_356,
+    "efficientnet_v2_l": 118_515_272,
+})
+# Every strided layer pads to 'same': they build at any size.
+MIN_SIZE.update(dict.fromkeys(
+    [f"efficientnet_b{i}" for i in range(8)]
+    + [f"efficientnet_v2_{v}" for v in ("b0", "b1", "b2", "b3", "s", "m", "l")], 1))
+# (end efficientnet)
+
 MODELS = convnets_tf.list_models()
 
 # The training-step and save/load check is the costly one: a gradient, an

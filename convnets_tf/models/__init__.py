@@ -3,11 +3,13 @@
 from convnets_tf.models import (  # noqa: F401
     alexnet,
     bit,
+    efficientnet,
     googlenet,
     inception_resnet,
     inception_v3,
     inception_v4,
     lenet,
+    mobilenet,
     nin,
     resnet,
     vgg,
