@@ -166,6 +166,33 @@ REFERENCE_TRAINABLE.update({
 MIN_SIZE.update({"bit_r50x1": 32, "bit_r101x1": 32})
 # (end bit)
 
+# xception
+REFERENCE_TRAINABLE.update({
+    # keras.applications' Xception, trainable part of its 22,910,480.
+    "xception": 22_855_952,
+})
+MIN_SIZE.update({"xception": 71})
+# (end xception)
+
+# densenet
+REFERENCE_TRAINABLE.update({
+    # keras.applications' DenseNet121/169/201, trainable part of 8,062,504,
+    # 14,307,880 and 20,242,984; DenseNet-264 counted from Table 1 by hand
+    # (tests/test_densenet.py): "about 33.3M".
+    "densenet121": 7_978_856,
+    "densenet169": 14_149_480,
+    "densenet201": 20_013_928,
+    "densenet264": 33_337_704,
+    # Huang et al. (2017) Table 2: 1.0M and 0.8M (convolutions without biases).
+    "densenet40_k12": 1_019_722,
+    "densenet_bc100_k12": 769_162,
+})
+MIN_SIZE.update({
+    **dict.fromkeys(["densenet121", "densenet169", "densenet201", "densenet264"], 32),
+    "densenet40_k12": 4, "densenet_bc100_k12": 4,
+})
+# (end densenet)
+
 MODELS = convnets_tf.list_models()
 
 

@@ -3,6 +3,7 @@
 from convnets_tf.models import (  # noqa: F401
     alexnet,
     bit,
+    densenet,
     googlenet,
     inception_resnet,
     inception_v3,
@@ -11,4 +12,5 @@ from convnets_tf.models import (  # noqa: F401
     nin,
     resnet,
     vgg,
+    xception,
 )
