@@ -193,6 +193,26 @@ MIN_SIZE.update({
 })
 # (end densenet)
 
+# convnext
+REFERENCE_TRAINABLE.update({
+    # keras.applications' ConvNeXtTiny ... XLarge (no BatchNorm: trainable
+    # = total; the built-in normalisation has no weights).
+    "convnext_tiny": 28_589_128,
+    "convnext_small": 50_223_688,
+    "convnext_base": 88_591_464,
+    "convnext_large": 197_767_336,
+    "convnext_xlarge": 350_196_968,
+    # ConvNeXt-T with a 2x2 patchify stem (4 * 4 - 2 * 2) * 3 * 96 weights
+    # lighter, and 10 classes instead of 1000 (768 * 990 + 990 fewer).
+    "convnext_tiny_patch2": 28_589_128 - 12 * 3 * 96 - 769 * 990,
+})
+MIN_SIZE.update({
+    **dict.fromkeys(["convnext_tiny", "convnext_small", "convnext_base", "convnext_large",
+                     "convnext_xlarge"], 32),
+    "convnext_tiny_patch2": 16,
+})
+# (end convnext)
+
 MODELS = convnets_tf.list_models()
 
 

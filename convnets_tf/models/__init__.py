@@ -3,6 +3,7 @@
 from convnets_tf.models import (  # noqa: F401
     alexnet,
     bit,
+    convnext,
     densenet,
     googlenet,
     inception_resnet,
