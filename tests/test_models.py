@@ -213,6 +213,19 @@ MIN_SIZE.update({
 })
 # (end convnext)
 
+# shufflenet
+REFERENCE_TRAINABLE.update({
+    # torchvision's shufflenet_v2_x0_5 ... x2_0.
+    "shufflenet_v2_x0_5": 1_366_792,
+    "shufflenet_v2_x1_0": 2_278_604,
+    "shufflenet_v2_x1_5": 3_503_624,
+    "shufflenet_v2_x2_0": 7_393_996,
+})
+MIN_SIZE.update(dict.fromkeys(
+    ["shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0"],
+    32))
+# (end shufflenet)
+
 MODELS = convnets_tf.list_models()
 
 

@@ -12,6 +12,7 @@ from convnets_tf.models import (  # noqa: F401
     lenet,
     nin,
     resnet,
+    shufflenet,
     vgg,
     xception,
 )
