@@ -11,6 +11,7 @@ from convnets_tf.models import (  # noqa: F401
     inception_v4,
     lenet,
     nin,
+    regnet,
     resnet,
     shufflenet,
     vgg,
