@@ -249,6 +249,18 @@ MIN_SIZE.update(dict.fromkeys(
      for size in ("200mf", "400mf", "800mf", "1_6gf", "3_2gf", "8gf")], 32))
 # (end regnet)
 
+# convmixer
+REFERENCE_TRAINABLE.update({
+    # Trockman and Kolter, Table 1: 51.6M and 21.1M; the CIFAR network (h 256,
+    # d 8, p 2, k 5) has no published count: 0.59M by hand
+    # (tests/test_convmixer.py).
+    "convmixer_1536_20": 51_625_960,
+    "convmixer_768_32": 21_110_248,
+    "convmixer_256_8": 594_186,
+})
+MIN_SIZE.update({"convmixer_1536_20": 7, "convmixer_768_32": 7, "convmixer_256_8": 2})
+# (end convmixer)
+
 MODELS = convnets_tf.list_models()
 
 

@@ -3,6 +3,7 @@
 from convnets_tf.models import (  # noqa: F401
     alexnet,
     bit,
+    convmixer,
     convnext,
     densenet,
     googlenet,
