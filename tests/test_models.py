@@ -236,17 +236,15 @@ REFERENCE_TRAINABLE.update({
     "regnetx_800mf": 7_259_656,
     "regnetx_1_6gf": 9_190_136,
     "regnetx_3_2gf": 15_296_552,
-    "regnetx_8gf": 39_572_648,
     "regnety_200mf": 3_162_996,
     "regnety_400mf": 4_344_144,
     "regnety_800mf": 6_432_512,
     "regnety_1_6gf": 11_202_430,
     "regnety_3_2gf": 19_436_338,
-    "regnety_8gf": 39_381_472,
 })
 MIN_SIZE.update(dict.fromkeys(
     [f"regnet{kind}_{size}" for kind in "xy"
-     for size in ("200mf", "400mf", "800mf", "1_6gf", "3_2gf", "8gf")], 32))
+     for size in ("200mf", "400mf", "800mf", "1_6gf", "3_2gf")], 32))
 # (end regnet)
 
 # convmixer
