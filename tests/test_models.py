@@ -229,6 +229,99 @@ MIN_SIZE.update(dict.fromkeys(
     + [f"efficientnet_v2_{v}" for v in ("b0", "b1", "b2", "b3", "s", "m", "l")], 1))
 # (end efficientnet)
 
+# xception
+REFERENCE_TRAINABLE.update({
+    # keras.applications' Xception, trainable part of its 22,910,480.
+    "xception": 22_855_952,
+})
+MIN_SIZE.update({"xception": 71})
+# (end xception)
+
+# densenet
+REFERENCE_TRAINABLE.update({
+    # keras.applications' DenseNet121/169/201, trainable part of 8,062,504,
+    # 14,307,880 and 20,242,984; DenseNet-264 counted from Table 1 by hand
+    # (tests/test_densenet.py): "about 33.3M".
+    "densenet121": 7_978_856,
+    "densenet169": 14_149_480,
+    "densenet201": 20_013_928,
+    "densenet264": 33_337_704,
+    # Huang et al. (2017) Table 2: 1.0M and 0.8M (convolutions without biases).
+    "densenet40_k12": 1_019_722,
+    "densenet_bc100_k12": 769_162,
+})
+MIN_SIZE.update({
+    **dict.fromkeys(["densenet121", "densenet169", "densenet201", "densenet264"], 32),
+    "densenet40_k12": 4, "densenet_bc100_k12": 4,
+})
+# (end densenet)
+
+# convnext
+REFERENCE_TRAINABLE.update({
+    # keras.applications' ConvNeXtTiny ... XLarge (no BatchNorm: trainable
+    # = total; the built-in normalisation has no weights).
+    "convnext_tiny": 28_589_128,
+    "convnext_small": 50_223_688,
+    "convnext_base": 88_591_464,
+    "convnext_large": 197_767_336,
+    "convnext_xlarge": 350_196_968,
+    # ConvNeXt-T with a 2x2 patchify stem (4 * 4 - 2 * 2) * 3 * 96 weights
+    # lighter, and 10 classes instead of 1000 (768 * 990 + 990 fewer).
+    "convnext_tiny_patch2": 28_589_128 - 12 * 3 * 96 - 769 * 990,
+})
+MIN_SIZE.update({
+    **dict.fromkeys(["convnext_tiny", "convnext_small", "convnext_base", "convnext_large",
+                     "convnext_xlarge"], 32),
+    "convnext_tiny_patch2": 16,
+})
+# (end convnext)
+
+# shufflenet
+REFERENCE_TRAINABLE.update({
+    # torchvision's shufflenet_v2_x0_5 ... x2_0.
+    "shufflenet_v2_x0_5": 1_366_792,
+    "shufflenet_v2_x1_0": 2_278_604,
+    "shufflenet_v2_x1_5": 3_503_624,
+    "shufflenet_v2_x2_0": 7_393_996,
+})
+MIN_SIZE.update(dict.fromkeys(
+    ["shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5", "shufflenet_v2_x2_0"],
+    32))
+# (end shufflenet)
+
+# regnet
+REFERENCE_TRAINABLE.update({
+    # torchvision's regnet_x_* / regnet_y_* (num_params in its weights
+    # metadata); 200MF is not in torchvision: pycls's model, 2.7M and 3.2M
+    # in the paper's Appendix, timm's regnetx_002 / regnety_002 2.68M / 3.16M.
+    "regnetx_200mf": 2_684_792,
+    "regnetx_400mf": 5_495_976,
+    "regnetx_800mf": 7_259_656,
+    "regnetx_1_6gf": 9_190_136,
+    "regnetx_3_2gf": 15_296_552,
+    "regnety_200mf": 3_162_996,
+    "regnety_400mf": 4_344_144,
+    "regnety_800mf": 6_432_512,
+    "regnety_1_6gf": 11_202_430,
+    "regnety_3_2gf": 19_436_338,
+})
+MIN_SIZE.update(dict.fromkeys(
+    [f"regnet{kind}_{size}" for kind in "xy"
+     for size in ("200mf", "400mf", "800mf", "1_6gf", "3_2gf")], 32))
+# (end regnet)
+
+# convmixer
+REFERENCE_TRAINABLE.update({
+    # Trockman and Kolter, Table 1: 51.6M and 21.1M; the CIFAR network (h 256,
+    # d 8, p 2, k 5) has no published count: 0.59M by hand
+    # (tests/test_convmixer.py).
+    "convmixer_1536_20": 51_625_960,
+    "convmixer_768_32": 21_110_248,
+    "convmixer_256_8": 594_186,
+})
+MIN_SIZE.update({"convmixer_1536_20": 7, "convmixer_768_32": 7, "convmixer_256_8": 2})
+# (end convmixer)
+
 MODELS = convnets_tf.list_models()
 
 # The training-step and save/load check is the costly one: a gradient, an

@@ -3,6 +3,9 @@
 from convnets_tf.models import (  # noqa: F401
     alexnet,
     bit,
+    convmixer,
+    convnext,
+    densenet,
     efficientnet,
     googlenet,
     inception_resnet,
@@ -11,6 +14,9 @@ from convnets_tf.models import (  # noqa: F401
     lenet,
     mobilenet,
     nin,
+    regnet,
     resnet,
+    shufflenet,
     vgg,
+    xception,
 )
