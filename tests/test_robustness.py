@@ -311,14 +311,17 @@ def test_evaluate_refuses_an_empty_test_set(tiny_cifar, tmp_path, capsys):
 def test_ctrl_c_stops_with_one_line_and_the_same_command_resumes(tiny_cifar, tmp_path):
     out = tmp_path / "run"
     command = [sys.executable, "-m", "convnets_tf", "train", "lenet5_modern",
-               "--epochs", "6", "--batch-size", "32", "--data", str(tiny_cifar),
+               "--epochs", "6", "--batch-size", "8", "--data", str(tiny_cifar),
                "--out", str(out)]
+    # 64 steps an epoch: the poll below sees epoch 2 end long before epoch 6
+    # does, even on a loaded machine (at batch 32 one CI run finished first).
     with open(tmp_path / "stderr", "w+") as stderr:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
         deadline = time.monotonic() + 300
         while train.finished_epochs(out) < 2 and process.poll() is None:
             assert time.monotonic() < deadline, "training made no progress"
             time.sleep(0.05)
+        assert process.poll() is None, "training ended before the interrupt"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=120) == 130
         stderr.seek(0)
