@@ -8,8 +8,11 @@ Each check type builds each model once, and only what it needs:
 - `test_headless_pooling`: the two headless models at the small input.
 - `test_training_step_and_round_trips`: the model at the small input (32x32,
   or the minimum where that is larger), reloaded from `.keras` and from
-  `.weights.h5`; skipped after the first build for models above
-  `TRAINED_UP_TO` parameters at that input.
+  `.weights.h5`.
+
+The last three, and the default model's forward pass, are for the models of
+at most `FULLY_CHECKED_UP_TO` parameters; the larger variants get their
+count, output shape and argument checks.
 
 Building, not running, is what costs on a CPU, so no check builds a model
 only to run it at a larger input than the check needs.
@@ -324,17 +327,16 @@ MIN_SIZE.update({"convmixer_1536_20": 7, "convmixer_768_32": 7, "convmixer_256_8
 
 MODELS = convnets_tf.list_models()
 
-# The training-step and save/load check is the costly one: a gradient, an
-# Adam step, a `.keras` round trip and a `.weights.h5` one, three builds in
-# all. Measured on the 2-core machine (shared, so noisy): VGG-16 at 32x32
-# (33.6M parameters) 16 s and 1.9 GB peak, ResNet-110 (1.7M, 330 layers) 23 s,
-# ResNet-152 (58M) 72 s and 1.9 GB, ResNeXt-101 32x8d (87M) 66 s, with the
-# check adding 1.2 GB to the process. Memory grows by about 3.5 copies of
-# the weights, so ConvNeXt-XL (350M) would add about 5 GB per worker.
-# Models with more parameters than this at that input get every other
-# check; their blocks are trained and round-tripped in smaller siblings
-# (ResNet-152 in ResNet-50 and -101, ResNeXt-101 in ResNeXt-50, ...).
-TRAINED_UP_TO = 50_000_000
+# Models above this many trainable parameters get the count, the default
+# output's shape and the argument checks only, which is one build. Their
+# blocks are built under mixed precision, headless, trained and round-tripped
+# in smaller siblings (ResNet-152 in ResNet-50, EfficientNet-B7 in B0-B4,
+# ConvNeXt-XL in ConvNeXt-T, VGG-16 in vgg16_cifar, ...). Measured on the
+# 2-core machine (shared, so noisy), the training and round-trip check alone
+# took 61 s for EfficientNet-B5, 79 s for B7 and 92 s for ConvNeXt-XL (10.7
+# GB peak), and the 86 models' registry checks did not fit CI's budget.
+FULLY_CHECKED_UP_TO = 30_000_000
+FULLY_CHECKED = [name for name in MODELS if REFERENCE_TRAINABLE[name] <= FULLY_CHECKED_UP_TO]
 
 
 def small_shape(name):
@@ -390,10 +392,12 @@ def test_count_and_default_output(name):
     model = convnets_tf.build(name)
     assert analysis.count_params(model).trainable == REFERENCE_TRAINABLE[name]
     assert model.name == name
-    # A direct call, not predict(): tracing a graph for one image costs more
-    # than running the largest model eagerly.
-    out = np.asarray(model(np.zeros((1, *model.input_shape[1:]), "float32")))
-    np.testing.assert_allclose(out.sum(axis=-1), 1.0, rtol=1e-5)  # softmax
+    assert model.output_shape in ((None, 1000), (None, 10))
+    if name in FULLY_CHECKED:
+        # A direct call, not predict(): tracing a graph for one image costs
+        # more than running the largest model eagerly.
+        out = np.asarray(model(np.zeros((1, *model.input_shape[1:]), "float32")))
+        np.testing.assert_allclose(out.sum(axis=-1), 1.0, rtol=1e-5)  # softmax
     assert analysis.count_macs(model) > analysis.count_params(model).trainable // 2
     assert analysis.receptive_field(model) > 1
 
@@ -417,7 +421,7 @@ def test_arguments_are_checked(name):
             convnets_tf.build(name, weights="imagenet")
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", FULLY_CHECKED)
 def test_smallest_input_under_mixed_float16(name):
     """The minimum input size is accepted, num_classes is honoured, and
     under mixed_float16 the layers compute in float16 while the output stays
@@ -432,7 +436,7 @@ def test_smallest_input_under_mixed_float16(name):
     assert np.all(np.isfinite(out))
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", FULLY_CHECKED)
 def test_headless_pooling(name):
     """Without the top: feature maps, or pooled features, at the small input
     (so 32x32 CIFAR images for every model whose minimum allows them)."""
@@ -444,7 +448,7 @@ def test_headless_pooling(name):
     assert pooled.output_shape == (None, features.output_shape[-1])
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", FULLY_CHECKED)
 def test_training_step_and_round_trips(name, tmp_path):
     """At the small input with 10 classes (CIFAR-10 as it comes, for every
     model whose minimum allows it): one gradient reaches every weight and is
@@ -454,10 +458,6 @@ def test_training_step_and_round_trips(name, tmp_path):
     shape = small_shape(name)
     model = convnets_tf.build(name, input_shape=shape, num_classes=10)
     assert model.output_shape == (None, 10)
-    size = analysis.count_params(model).total
-    if size > TRAINED_UP_TO:
-        pytest.skip(f"{name}: {size:,} parameters at {shape}, above TRAINED_UP_TO: "
-                    f"too costly to train and save in CI")
     x = np.random.rand(4, *shape).astype("float32")
     # One eager training-mode pass: on this project's 2-core CPU machine,
     # four compiled (traced) Adam steps of ResNet-152 took 69 s and four
