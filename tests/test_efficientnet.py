@@ -1,0 +1,114 @@
+"""EfficientNet B0-B7 and EfficientNetV2: keras.applications equivalence,
+stochastic depth, options.
+
+Counts, input sizes, mixed precision, training and saving of every
+registered model are checked in test_models.py.
+"""
+
+import keras
+import numpy as np
+import pytest
+from keras_twins import assert_equivalent, randomise
+
+import convnets_tf
+from convnets_tf.layers import DropPath
+from convnets_tf.models import efficientnet
+
+A = keras.applications
+# keras.applications' totals (trainable plus BatchNorm statistics and, in
+# EfficientNet and V2-B0-B3, the Normalization layer's), weights=None, 1000
+# classes; the same at any input size.
+TOTALS = {
+    "efficientnet_b0": 5_330_571,
+    "efficientnet_b1": 7_856_239,
+    "efficientnet_b2": 9_177_569,
+    "efficientnet_b3": 12_320_535,
+    "efficientnet_b4": 19_466_823,
+    "efficientnet_b5": 30_562_527,
+    "efficientnet_b6": 43_265_143,
+    "efficientnet_b7": 66_658_687,
+    "efficientnet_v2_b0": 7_200_312,
+    "efficientnet_v2_b1": 8_212_124,
+    "efficientnet_v2_b2": 10_178_374,
+    "efficientnet_v2_b3": 14_467_622,
+    "efficientnet_v2_s": 21_612_360,
+    "efficientnet_v2_m": 54_431_388,
+    "efficientnet_v2_l": 119_027_848,
+}
+# Full equivalence (weights, names, outputs, rates) for these; building a
+# pair costs 5 s (B0) to 50 s (V2-L) on two cores, so the others are
+# counted only (test_total_count).
+EQUIVALENCE = {
+    "efficientnet_b0": A.EfficientNetB0,
+    "efficientnet_b3": A.EfficientNetB3,  # width 1.2, depth 1.4: the rounding rules
+    "efficientnet_v2_b0": A.EfficientNetV2B0,
+    "efficientnet_v2_s": A.EfficientNetV2S,
+}
+SHAPE = (32, 32, 3)  # keras.applications' minimum
+
+
+def dropout_rates(model):
+    """Rate of every dropout and stochastic depth layer, by name."""
+    return {layer.name: round(layer.rate, 6) for layer in model.layers
+            if isinstance(layer, (keras.layers.Dropout, DropPath))}
+
+
+@pytest.mark.parametrize("name", EQUIVALENCE)
+def test_keras_applications_equivalence(name):
+    theirs = EQUIVALENCE[name](weights=None, input_shape=SHAPE, classifier_activation=None)
+    ours = convnets_tf.build(name, input_shape=SHAPE, classifier_activation=None)
+    # Pixels in [0, 255]: both models rescale and normalise them.
+    x = np.random.default_rng(0).uniform(0, 255, size=(2, *SHAPE)).astype("float32")
+    assert_equivalent(ours, theirs, x, TOTALS[name])
+    # Stochastic depth where keras drops, at keras' rates; its dropout.
+    assert isinstance(ours.get_layer("block2b_drop"), DropPath)
+    assert dropout_rates(ours) == dropout_rates(theirs)
+
+
+@pytest.mark.parametrize("name", sorted(set(TOTALS) - set(EQUIVALENCE)))
+def test_total_count(name):
+    model = convnets_tf.build(name, input_shape=SHAPE, include_top=True)
+    assert model.count_params() == TOTALS[name]
+
+
+def test_default_input_sizes_are_the_papers():
+    resolutions = {name: spec[2] for name, spec in efficientnet.EFFICIENTNET_SCALING.items()}
+    assert resolutions == {"b0": 224, "b1": 240, "b2": 260, "b3": 300,
+                           "b4": 380, "b5": 456, "b6": 528, "b7": 600}
+    model = convnets_tf.build("efficientnet_v2_b0", include_top=False)
+    assert model.input_shape == (None, 224, 224, 3)
+
+
+def test_weights_argument_loads_a_keras_applications_file(tmp_path):
+    theirs = A.EfficientNetV2B0(weights=None, input_shape=SHAPE, include_top=False)
+    randomise(theirs)
+    theirs.save_weights(tmp_path / "efficientnetv2-b0.weights.h5")
+    ours = convnets_tf.build("efficientnet_v2_b0", input_shape=SHAPE, include_top=False,
+                             weights=str(tmp_path / "efficientnetv2-b0.weights.h5"))
+    x = np.random.default_rng(1).uniform(0, 255, size=(2, *SHAPE)).astype("float32")
+    np.testing.assert_allclose(np.asarray(ours(x)), np.asarray(theirs(x)), atol=1e-4)
+
+
+def test_drop_path_is_kerass_per_sample_dropout():
+    # keras' Dropout(rate, noise_shape=(None, 1, 1, 1)): each sample zeroed
+    # or divided by 1 - rate; identity at inference.
+    x = np.ones((64, 2, 2, 3), "float32")
+    layer = DropPath(0.25, seed=0)
+    y = np.asarray(layer(x, training=True))
+    per_sample = y.reshape(64, -1)
+    assert set(np.unique(per_sample.min(axis=1))) <= {0.0, np.float32(1 / 0.75)}
+    np.testing.assert_array_equal(per_sample.min(axis=1), per_sample.max(axis=1))
+    assert 0 < (per_sample[:, 0] == 0).sum() < 64
+    np.testing.assert_array_equal(np.asarray(layer(x, training=False)), x)
+
+
+def test_v2_rounding_differs_from_make_divisible():
+    # 16 * 1.2 = 19.2: keras' V2 rounds to 16, make_divisible's 10% rule to 24.
+    assert efficientnet._v2_round_filters(16, 1.2) == 16
+
+
+def test_invalid_variant_raises_with_the_allowed_values():
+    with pytest.raises(ValueError, match="variant must be one of b0, b1"):
+        efficientnet.efficientnet(variant="b8")
+    with pytest.raises(ValueError, match="variant must be one of b0, b1, b2, b3, s, m, l"):
+        efficientnet.efficientnet_v2(variant="xl")
