@@ -316,7 +316,13 @@ def test_ctrl_c_stops_with_one_line_and_the_same_command_resumes(tiny_cifar, tmp
     # 64 steps an epoch: the poll below sees epoch 2 end long before epoch 6
     # does, even on a loaded machine (at batch 32 one CI run finished first).
     with open(tmp_path / "stderr", "w+") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        # A test run started in the background by a non-interactive shell
+        # ignores SIGINT, the child inherits that and Python then installs no
+        # KeyboardInterrupt handler (two such runs exited 0 here): give the
+        # child a terminal's default.
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=stderr,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 300
         while train.finished_epochs(out) < 2 and process.poll() is None:
             assert time.monotonic() < deadline, "training made no progress"
