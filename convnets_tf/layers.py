@@ -97,11 +97,12 @@ def global_pool(x, pooling, name=None):
 
 
 def classifier_top(x, num_classes, include_top, pooling, classifier_activation,
-                   dropout=0.0, name="predictions", kernel_initializer="glorot_uniform"):
+                   dropout=0.0, name="predictions", kernel_initializer="glorot_uniform",
+                   dropout_name="dropout"):
     """The model's top, keras.applications' arguments: with `include_top`,
     global average pooling (`avg_pool`; Lin et al. 2014, section 3.2, as
-    every network since GoogLeNet), dropout at rate `dropout` (`dropout`;
-    none at 0) and the float32 dense classifier (`name`); without it, the
+    every network since GoogLeNet), dropout at rate `dropout`
+    (`dropout_name`; none at 0) and the float32 dense classifier (`name`); without it, the
     features pooled as `pooling` says (`global_pool`).
 
     A flat `x` (the output of AlexNet's or VGG's hidden dense layers) skips
@@ -112,7 +113,7 @@ def classifier_top(x, num_classes, include_top, pooling, classifier_activation,
     if len(x.shape) == 4:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     if dropout:
-        x = layers.Dropout(dropout, name="dropout")(x)
+        x = layers.Dropout(dropout, name=dropout_name)(x)
     return classifier(x, num_classes, classifier_activation, name=name,
                       kernel_initializer=kernel_initializer)
 

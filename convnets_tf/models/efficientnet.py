@@ -29,7 +29,7 @@ import math
 import keras
 from keras import layers
 
-from convnets_tf.layers import classifier, global_pool, make_divisible
+from convnets_tf.layers import classifier_top, make_divisible
 from convnets_tf.models.common import check_arguments, check_option, make_model
 from convnets_tf.models.mbconv import (
     EFFICIENTNET_NAMES,
@@ -137,18 +137,6 @@ EFFICIENTNET_V2_VARIANTS = {
 }
 
 
-def _top(x, num_classes, include_top, pooling, classifier_activation, dropout):
-    """keras' EfficientNet top: `avg_pool`, `top_dropout`, `predictions`
-    (float32, variance-scaling kernel)."""
-    if not include_top:
-        return global_pool(x, pooling)
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    if dropout > 0:
-        x = layers.Dropout(dropout, name="top_dropout")(x)
-    return classifier(x, num_classes, classifier_activation,
-                      kernel_initializer=DENSE_KERNEL_INITIALIZER)
-
-
 def efficientnet(
     input_shape=None,
     num_classes=1000,
@@ -232,7 +220,8 @@ def efficientnet(
                       kernel_initializer=CONV_KERNEL_INITIALIZER, name="top_conv")(x)
     x = layers.BatchNormalization(name="top_bn")(x)
     x = layers.Activation("swish", name="top_activation")(x)
-    x = _top(x, num_classes, include_top, pooling, classifier_activation, dropout)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation, dropout,
+                       kernel_initializer=DENSE_KERNEL_INITIALIZER, dropout_name="top_dropout")
     return make_model(inputs, x, name, weights)
 
 
@@ -327,7 +316,8 @@ def efficientnet_v2(
                       kernel_initializer=CONV_KERNEL_INITIALIZER, name="top_conv")(x)
     x = layers.BatchNormalization(momentum=0.9, name="top_bn")(x)
     x = layers.Activation("swish", name="top_activation")(x)
-    x = _top(x, num_classes, include_top, pooling, classifier_activation, dropout)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation, dropout,
+                       kernel_initializer=DENSE_KERNEL_INITIALIZER, dropout_name="top_dropout")
     return make_model(inputs, x, name, weights)
 
 

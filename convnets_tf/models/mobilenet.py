@@ -28,7 +28,7 @@ name their pooling layer `avg_pool` or `max_pool`.
 import keras
 from keras import layers
 
-from convnets_tf.layers import global_pool, make_divisible
+from convnets_tf.layers import classifier_top, global_pool, make_divisible
 from convnets_tf.models.common import check_arguments, check_option, make_model
 from convnets_tf.models.mbconv import (
     MOBILENET_V2_NAMES,
@@ -238,12 +238,7 @@ def mobilenet_v2(
     x = layers.Conv2D(last, 1, use_bias=False, name="Conv_1")(x)
     x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(num_classes, activation=classifier_activation, dtype="float32",
-                         name="predictions")(x)
-    else:
-        x = global_pool(x, pooling)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
