@@ -17,6 +17,7 @@ import numbers
 import os
 import shutil
 import tempfile
+import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -293,18 +294,33 @@ class BestCheckpoint(keras.callbacks.Callback):
 class HistoryLogger(keras.callbacks.Callback):
     """Keeps one row per finished epoch in a CSV file, each epoch once.
 
+    Besides Keras' metrics, each row has `seconds`, the epoch's wall time
+    including evaluation, and `images_per_second`, the training images of
+    the epoch (`images_per_epoch`) over the time spent training them.
+
     The file is rewritten whole through a temporary file at every epoch's
     end, so a kill leaves the old or the new file, never a torn one. An
     epoch that reruns after a kill (its row was written, its backup was not)
     replaces its row, and any later one.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, images_per_epoch=None):
         super().__init__()
         self.path = Path(path)
+        self.images_per_epoch = images_per_epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start, self._train_end = time.perf_counter(), None
+
+    def on_test_begin(self, logs=None):  # fit's evaluation of the epoch
+        self._train_end = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        now = time.perf_counter()
+        train_seconds = (self._train_end or now) - self._epoch_start
+        logs = {**(logs or {}), "seconds": round(now - self._epoch_start, 3)}
+        if self.images_per_epoch:
+            logs["images_per_second"] = round(self.images_per_epoch / train_seconds, 1)
         header = read_header(self.path) or ["epoch", *sorted(logs)]
         rows = [row for row in read_rows(self.path, raw=True) if int(row[0]) < epoch]
         rows.append([epoch, *(logs.get(key, "NA") for key in header[1:])])
@@ -372,13 +388,14 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
             )
 
 
-def training_callbacks(out_dir, main_output=None):
+def training_callbacks(out_dir, main_output=None, images_per_epoch=None):
     """Best checkpoint, CSV history, backup for resuming and a NaN guard.
 
     Order matters at the end of an epoch: the best checkpoint and the
     history row are written before the backup that marks the epoch
     finished, so an epoch that has a row has had its checkpoint.
-    `main_output` names the main output of a multi-output model.
+    `main_output` names the main output of a multi-output model;
+    `images_per_epoch` gives the history its images per second.
     """
     out_dir = Path(out_dir)
     history = out_dir / "history.csv"
@@ -390,7 +407,7 @@ def training_callbacks(out_dir, main_output=None):
     renames = [MainOutputAccuracy(main_output)] if main_output else []
     return renames + [
         BestCheckpoint(out_dir / "best.keras", best_so_far),
-        HistoryLogger(history),
+        HistoryLogger(history, images_per_epoch),
         # Kept after the last epoch, so rerunning a finished run is a no-op.
         AtomicBackupAndRestore(str(out_dir / "backup"), delete_checkpoint=False),
         TerminateOnNaN(),
@@ -469,6 +486,7 @@ def _run_definition(model, data, batch_size, epochs, recipe):
     definition = {
         "model": model.name, "parameters": model.count_params(),
         "dataset": getattr(data, "name", None),
+        "train_images": len(data[0][0]), "test_images": len(data[1][0]),
         "image_size": model.input_shape[1:3], "batch_size": batch_size,
         "epochs": epochs, "precision": model.dtype_policy.name, **recipe,
         # Recorded, not compared: an upgrade may resume a run.
@@ -598,7 +616,9 @@ def train_cifar(
         train_ds,
         validation_data=test_ds,
         epochs=epochs,
-        callbacks=training_callbacks(out_dir, names[0] if len(names) > 1 else None) + [
+        callbacks=training_callbacks(
+            out_dir, names[0] if len(names) > 1 else None, steps_per_epoch * batch_size,
+        ) + [
             # Recorded once the backup, if any, was restored into this model:
             # a folder from before run.json existed must not get a wrong one.
             keras.callbacks.LambdaCallback(

@@ -195,6 +195,9 @@ def test_resume_runs_only_the_missing_epochs(tiny_cifar, tmp_path, monkeypatch):
     rows = read_rows(tmp_path / "history.csv")
     assert [row["epoch"] for row in rows] == [0, 1, 2, 3]
     assert rows[:2] == first  # finished epochs were not redone
+    # 192 training images an epoch (3 batches of 64), timed.
+    assert all(row["seconds"] > 0 and row["images_per_second"] > 0 for row in rows)
+    assert rows[-1]["images_per_second"] * rows[-1]["seconds"] > 192
     for name in ("model.keras", "best.keras", "curves.png"):
         assert (tmp_path / name).stat().st_size > 0
 

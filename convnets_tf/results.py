@@ -1,0 +1,93 @@
+"""`results/runs.csv`: one row per stored notebook training run.
+
+A notebook records each finished run once training returns:
+
+    out = f"{plan.runs_dir}/xception_cifar"
+    train_cifar(..., out_dir=out)
+    record_run(plan, out, notebook="12-xception", label="separable")
+
+The row says what ran (model, parameters, data, images, epochs, batch,
+precision, optimizer and learning rate, from the run's `run.json`), on what
+(hardware), how long it took and what it reached (final and best test
+accuracy, from its `history.csv`). A run recorded again replaces its row,
+so re-running a notebook leaves one row per (notebook, label).
+
+Rows go to the repository's `results/runs.csv`; smoke runs (CI) write to
+their temporary runs directory instead, and so does a package installed
+outside a checkout (Colab), which has no `results/` folder.
+"""
+
+import csv
+import datetime
+import json
+import os
+import platform
+from pathlib import Path
+
+from convnets_tf.files import atomic_path
+from convnets_tf.history import read_rows
+
+RESULTS_FILE = Path(__file__).resolve().parent.parent / "results" / "runs.csv"
+COLUMNS = (
+    "notebook", "label", "model", "parameters", "dataset", "train_images",
+    "test_images", "image_size", "epochs", "batch_size", "precision", "optimizer",
+    "learning_rate", "final_test_accuracy", "best_test_accuracy", "train_seconds",
+    "hardware", "date",
+)
+
+
+def hardware():
+    """One line naming the machine: its accelerator, else its CPU cores."""
+    import tensorflow as tf
+
+    for kind in ("GPU", "TPU"):
+        devices = tf.config.list_physical_devices(kind)
+        if devices:
+            details = tf.config.experimental.get_device_details(devices[0])
+            return f"{len(devices)}x {details.get('device_name', kind)}"
+    return f"CPU, {os.cpu_count()} cores ({platform.machine()})"
+
+
+def results_file(plan):
+    """Where `plan`'s runs are recorded (see the module docstring)."""
+    if plan.mode == "smoke" or not RESULTS_FILE.parent.is_dir():
+        return Path(plan.runs_dir) / "runs.csv"
+    return RESULTS_FILE
+
+
+def record_run(plan, out_dir, notebook, label):
+    """Adds (or replaces) the row of the finished run in `out_dir`; returns it.
+
+    `plan` is the notebook's `RunPlan` (its mode decides where rows go),
+    `notebook` the notebook's file stem ("12-xception") and `label` the
+    run's name within it.
+    """
+    out_dir = Path(out_dir)
+    definition = json.loads((out_dir / "run.json").read_text())
+    history = read_rows(out_dir / "history.csv")
+    if not history:
+        raise ValueError(f"{out_dir} has no finished epoch to record; train it first.")
+    row = {
+        "notebook": notebook, "label": label,
+        **{key: definition.get(key) for key in (
+            "model", "parameters", "dataset", "train_images", "test_images", "epochs",
+            "batch_size", "precision", "optimizer", "learning_rate")},
+        "image_size": "x".join(str(side) for side in definition["image_size"]),
+        "final_test_accuracy": round(history[-1]["val_accuracy"], 4),
+        "best_test_accuracy": round(max(row["val_accuracy"] for row in history), 4),
+        "train_seconds": round(sum(row.get("seconds", float("nan")) for row in history)),
+        "hardware": hardware(), "date": datetime.date.today().isoformat(),
+    }
+    path = results_file(plan)
+    rows = []
+    if path.exists():
+        with open(path, newline="") as f:
+            rows = [old for old in csv.DictReader(f)
+                    if (old["notebook"], old["label"]) != (notebook, label)]
+    rows.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as partial, open(partial, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(sorted(rows, key=lambda r: (r["notebook"], r["label"])))
+    return row

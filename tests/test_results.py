@@ -1,0 +1,59 @@
+"""results/runs.csv: one row per recorded run, replaced when it reruns."""
+
+import csv
+
+import pytest
+
+import convnets_tf
+from convnets_tf import results
+from convnets_tf.data import load_cifar
+from convnets_tf.notebook import RunPlan
+from convnets_tf.train import train_cifar
+
+
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture
+def finished_run(tiny_cifar, tmp_path):
+    out = tmp_path / "run"
+    train_cifar(lambda: convnets_tf.build("lenet5_modern", input_shape=(32, 32, 3)),
+                load_cifar(source=tiny_cifar).take(256, 64), epochs=2, batch_size=64,
+                out_dir=out, verbose=0, learning_rate=0.05)
+    return out
+
+
+def test_a_run_is_recorded_once_with_its_definition(finished_run, tmp_path, monkeypatch):
+    results_file = tmp_path / "results" / "runs.csv"
+    results_file.parent.mkdir()
+    monkeypatch.setattr(results, "RESULTS_FILE", results_file)
+    plan = RunPlan("cpu", None, None, 2, 64, str(tmp_path))
+    results.record_run(plan, finished_run, "99-test", "b")
+    row = results.record_run(plan, finished_run, "99-test", "a")
+    results.record_run(plan, finished_run, "99-test", "a")  # replaces its row
+    recorded = rows(results_file)
+    assert [r["label"] for r in recorded] == ["a", "b"]
+    assert recorded[0] == {key: str(value) for key, value in row.items()}
+    assert (row["model"], row["train_images"], row["test_images"], row["epochs"],
+            row["learning_rate"], row["image_size"]) == (
+        "lenet5_modern", 256, 64, 2, 0.05, "32x32")
+    assert 0 <= row["final_test_accuracy"] <= row["best_test_accuracy"] <= 1
+    assert row["train_seconds"] >= 0 and "CPU" in row["hardware"]
+
+
+def test_smoke_runs_stay_out_of_the_repository(finished_run, tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS_FILE", tmp_path / "results" / "runs.csv")
+    (tmp_path / "results").mkdir()
+    plan = RunPlan("smoke", 256, 64, 1, 64, str(tmp_path / "smoke"))
+    results.record_run(plan, finished_run, "99-test", "a")
+    assert not results.RESULTS_FILE.exists()
+    assert len(rows(tmp_path / "smoke" / "runs.csv")) == 1
+
+
+def test_an_unfinished_run_is_refused(tmp_path):
+    (tmp_path / "run.json").write_text("{}")
+    with pytest.raises(ValueError, match="no finished epoch"):
+        results.record_run(RunPlan("cpu", None, None, 1, 64, str(tmp_path)), tmp_path,
+                           "99-test", "a")
