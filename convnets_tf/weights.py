@@ -13,16 +13,25 @@ twins, so the files load unchanged.
 | `resnet50_v2`, `resnet101_v2`, `resnet152_v2` | ResNet50V2/101V2/152V2 | "tf": scaled to [-1, 1] |
 | `inception_v3` | InceptionV3 | "tf" |
 | `inception_resnet_v2` | InceptionResNetV2 | "tf" |
+| `xception` | Xception | "tf" |
+| `densenet121`, `densenet169`, `densenet201` | DenseNet121/169/201 | "torch": [0, 1], normalised |
+| `mobilenet`, `mobilenet_v2` | MobileNet, MobileNetV2 (alpha 1.0, 224) | "tf" |
+| `mobilenet_v3_small`, `mobilenet_v3_large` | MobileNetV3Small/Large | none: inside the model |
+| `efficientnet_b0` ... `efficientnet_b7` | EfficientNetB0...B7 | none: inside the model |
+| `efficientnet_v2_b0` ... `_b3`, `_s`, `_m`, `_l` | EfficientNetV2B0...L | none: inside |
+| `convnext_tiny` ... `convnext_xlarge` | ConvNeXtTiny...XLarge | none: inside the model |
 
 `preprocess_input(name)` returns keras' function for that model; apply it to
 RGB images with values in [0, 255] (keras' function overwrites a float NumPy
-array in place). As in keras.applications, a model with its
-top (1000 ImageNet classes) needs the default input size (224x224, or 299x299
-for the Inception models); without the top any size the model accepts works.
+array in place; for the models that preprocess inside, it returns its input).
+As in keras.applications, a model with its top (1000 ImageNet classes) needs
+the default input size (224x224; 299x299 for Inception and Xception; each
+EfficientNet its own); without the top any size the model accepts works.
+The weights fit each name's default variant options (MobileNets with
+alpha 1.0, MobileNetV3 not minimalistic).
 
 The table holds keras' URLs, file names and hashes, copied from
-keras/src/applications/{vgg16,vgg19,resnet,inception_v3,
-inception_resnet_v2}.py (Keras 3.15; resnet_v2.py uses resnet.py's table).
+keras/src/applications/ (Keras 3.15; resnet_v2.py uses resnet.py's table).
 """
 
 import os
@@ -32,22 +41,44 @@ import keras
 _KERAS_BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
 
-def _entry(directory, stem, top_hash, notop_hash, preprocess, size):
-    top_file = f"{stem}_weights_tf_dim_ordering_tf_kernels.h5"
-    notop_file = f"{stem}_weights_tf_dim_ordering_tf_kernels_notop.h5"
+def _files(url_dir, top_file, notop_file, top_hash, notop_hash, preprocess, size):
     return {
-        "top": (top_file, f"{_KERAS_BASE}{directory}/{top_file}", top_hash),
-        "notop": (notop_file, f"{_KERAS_BASE}{directory}/{notop_file}", notop_hash),
+        "top": (top_file, url_dir + top_file, top_hash),
+        "notop": (notop_file, url_dir + notop_file, notop_hash),
         "preprocess": preprocess,  # the keras.applications module that has it
         "size": size,  # default input size, needed with the top
     }
 
 
+def _entry(directory, stem, top_hash, notop_hash, preprocess, size):
+    """The naming most of keras' older files share."""
+    return _files(
+        f"{_KERAS_BASE}{directory}/", f"{stem}_weights_tf_dim_ordering_tf_kernels.h5",
+        f"{stem}_weights_tf_dim_ordering_tf_kernels_notop.h5", top_hash, notop_hash,
+        preprocess, size,
+    )
+
+
+def _named(url_dir, stem, top_hash, notop_hash, preprocess, size):
+    """The naming of the files that keras' EfficientNet and ConvNeXt load."""
+    return _files(url_dir, f"{stem}.h5", f"{stem}_notop.h5", top_hash, notop_hash,
+                  preprocess, size)
+
+
+def _mobilenet_v3(kind, top_hash, notop_hash):
+    stem = f"weights_mobilenet_v3_{kind}_224_1.0_float"
+    return _files(f"{_KERAS_BASE}mobilenet_v3/", f"{stem}.h5", f"{stem}_no_top_v2.h5",
+                  top_hash, notop_hash, "mobilenet_v3", 224)
+
+
+_EFFICIENTNET = "https://storage.googleapis.com/keras-applications/"
+_EFFICIENTNET_V2 = f"{_KERAS_BASE}efficientnet_v2/"
+_CONVNEXT = f"{_KERAS_BASE}convnext/"
+
 # Registered name -> its keras.applications twin's files, (file name, URL,
 # hash) with the top and without it; the keras.applications module whose
-# `preprocess_input` the weights expect; the default input size. `_entry`
-# spells the ten files' common naming; a model whose files are named
-# otherwise (issues 6 and 7) gives the dictionary directly.
+# `preprocess_input` the weights expect; the default input size. keras
+# checks no hash for the MobileNet v1 and v2 files (None).
 IMAGENET_WEIGHTS = {
     "vgg16": _entry(
         "vgg16", "vgg16", "64373286793e3c8b2b4e3219cbf3544b",
@@ -90,6 +121,84 @@ IMAGENET_WEIGHTS = {
         "e693bd0210a403b3192acc6073ad2e96", "d19885ff4a710c122648d3b5c3b684e4",
         "inception_resnet_v2", 299,
     ),
+    "xception": _entry(
+        "xception", "xception", "0a58e3b7378bc2990ea3b43d5981f1f6",
+        "b0042744bf5b25fce3cb969f33bebb97", "xception", 299,
+    ),
+    "densenet121": _entry(
+        "densenet", "densenet121", "9d60b8095a5708f2dcce2bca79d332c7",
+        "30ee3e1110167f948a6b9946edeeb738", "densenet", 224,
+    ),
+    "densenet169": _entry(
+        "densenet", "densenet169", "d699b8f76981ab1b30698df4c175e90b",
+        "b8c4d4c20dd625c148057b9ff1c1176b", "densenet", 224,
+    ),
+    "densenet201": _entry(
+        "densenet", "densenet201", "1ceb130c1ea1b78c3bf6114dbdfd8807",
+        "c13680b51ded0fb44dff2d8f86ac8bb1", "densenet", 224,
+    ),
+    "mobilenet": _files(
+        f"{_KERAS_BASE}mobilenet/", "mobilenet_1_0_224_tf.h5",
+        "mobilenet_1_0_224_tf_no_top.h5", None, None, "mobilenet", 224,
+    ),
+    "mobilenet_v2": _files(
+        f"{_KERAS_BASE}mobilenet_v2/",
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5", None, None,
+        "mobilenet_v2", 224,
+    ),
+    "mobilenet_v3_small": _mobilenet_v3(
+        "small", "8768d4c2e7dee89b9d02b2d03d65d862", "d3e8ec802a04aa4fc771ee12a9a9b836",
+    ),
+    "mobilenet_v3_large": _mobilenet_v3(
+        "large", "59e551e166be033d707958cf9e29a6a7", "07fb09a5933dd0c8eaafa16978110389",
+    ),
+    **{
+        f"efficientnet_{variant}": _named(
+            _EFFICIENTNET, f"efficientnet{variant}", top_hash, notop_hash, "efficientnet", size,
+        )
+        for variant, top_hash, notop_hash, size in (
+            ("b0", "902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc09d", 224),
+            ("b1", "1d254153d4ab51201f1646940f018540", "74c4e6b3e1f6a1eea24c589628592432", 240),
+            ("b2", "b15cce36ff4dcbd00b6dd88e7857a6ad", "111f8e2ac8aa800a7a99e3239f7bfb39", 260),
+            ("b3", "ffd1fdc53d0ce67064dc6a9c7960ede0", "af6d107764bb5b1abb91932881670226", 300),
+            ("b4", "18c95ad55216b8f92d7e70b3a046e2fc", "ebc24e6d6c33eaebbd558eafbeedf1ba", 380),
+            ("b5", "ace28f2a6363774853a83a0b21b9421a", "38879255a25d3c92d5e44e04ae6cec6f", 456),
+            ("b6", "165f6e37dce68623721b423839de8be5", "9ecce42647a20130c1f39a5d4cb75743", 528),
+            ("b7", "8c03f828fec3ef71311cd463b6759d99", "cbcfe4450ddf6f3ad90b1b398090fe4a", 600),
+        )
+    },
+    **{
+        f"efficientnet_v2_{variant}": _named(
+            _EFFICIENTNET_V2, f"efficientnetv2-{variant}", top_hash, notop_hash,
+            "efficientnet_v2", size,
+        )
+        for variant, top_hash, notop_hash, size in (
+            ("b0", "21ecbf6da12460d5c40bb2f29ceb2188", "893217f2bb855e2983157299931e43ff", 224),
+            ("b1", "069f0534ff22adf035c89e2d9547a9dc", "0e80663031ca32d657f9caa404b6ec37", 240),
+            ("b2", "424e49f28180edbde1e94797771950a7", "1dfe2e7a5d45b6632553a8961ea609eb", 260),
+            ("b3", "1f1fc43bd98a6e4fd8fdfd551e02c7a0", "f6abf7b5849ac99a89b50dd3fd532856", 300),
+            ("s", "e1d88a8495beba45748fedd0cecbe016", "af0682fb74e8c54910f2d4393339c070", 384),
+            ("m", "a3bf6aa3276309f4fc6a34aa114c95cd", "1b8dc055df72dde80d614482840fe342", 480),
+            ("l", "27e6d408b53c7ebc868fefa357689935", "b0b66b5c863aef5b46e8608fe1711615", 480),
+        )
+    },
+    **{
+        f"convnext_{size}": _named(_CONVNEXT, f"convnext_{size}", top_hash, notop_hash,
+                                   "convnext", 224)
+        for size, top_hash, notop_hash in (
+            ("tiny", "8ae6e78ce2933352b1ef4008e6dd2f17bc40771563877d156bc6426c7cf503ff",
+             "d547c096cabd03329d7be5562c5e14798aa39ed24b474157cef5e85ab9e49ef1"),
+            ("small", "ce1277d8f1ee5a0ef0e171469089c18f5233860ceaf9b168049cb9263fd7483c",
+             "6fc8009faa2f00c1c1dfce59feea9b0745eb260a7dd11bee65c8e20843da6eab"),
+            ("base", "52cbb006d3dadd03f6e095a8ca1aca47aecdd75acb4bc74bce1f5c695d0086e6",
+             "40a20c5548a5e9202f69735ecc06c990e6b7c9d2de39f0361e27baeb24cb7c45"),
+            ("large", "070c5ed9ed289581e477741d3b34beffa920db8cf590899d6d2c67fba2a198a6",
+             "96f02b6f0753d4f543261bc9d09bed650f24dd6bc02ddde3066135b63d23a1cd"),
+            ("xlarge", "c1f5ccab661354fc3a79a10fa99af82f0fbf10ec65cb894a3ae0815f17a889ee",
+             "de3f8a54174130e0cecdc71583354753d557fcf1f4487331558e2a16ba0cfe05"),
+        )
+    },
 }
 
 IMAGENET_CLASSES = 1000
@@ -172,8 +281,10 @@ def fetch(name, include_top=True):
 
 
 def _has_top(model):
-    # The ten models' only Dense layers are their classifier tops.
-    return any(isinstance(layer, keras.layers.Dense) for layer in model.layers)
+    # As in keras.applications, the classifier's last layer is "predictions",
+    # except ConvNeXt's "<name>_head_dense".
+    return any(layer.name == "predictions" or layer.name.endswith("_head_dense")
+               for layer in model.layers)
 
 
 def load_imagenet(model, name):

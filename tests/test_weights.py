@@ -2,19 +2,14 @@
 cache, loaded into our builders; tested offline with files written here."""
 
 import hashlib
+import importlib
 import urllib.error
 
 import h5py
 import keras
 import numpy as np
 import pytest
-from keras.src.applications import (
-    inception_resnet_v2 as keras_inception_resnet_v2,
-)
-from keras.src.applications import inception_v3 as keras_inception_v3
 from keras.src.applications import resnet as keras_resnet
-from keras.src.applications import vgg16 as keras_vgg16
-from keras.src.applications import vgg19 as keras_vgg19
 from keras.src.legacy.saving import legacy_h5_format
 from keras.src.utils import file_utils
 
@@ -22,69 +17,87 @@ import convnets_tf
 from convnets_tf import weights
 from convnets_tf.models.vgg import vgg
 
+A = keras.applications
 TWINS = {
-    "vgg16": keras.applications.VGG16,
-    "vgg19": keras.applications.VGG19,
-    "resnet50": keras.applications.ResNet50,
-    "resnet101": keras.applications.ResNet101,
-    "resnet152": keras.applications.ResNet152,
-    "resnet50_v2": keras.applications.ResNet50V2,
-    "resnet101_v2": keras.applications.ResNet101V2,
-    "resnet152_v2": keras.applications.ResNet152V2,
-    "inception_v3": keras.applications.InceptionV3,
-    "inception_resnet_v2": keras.applications.InceptionResNetV2,
+    "vgg16": A.VGG16, "vgg19": A.VGG19,
+    "resnet50": A.ResNet50, "resnet101": A.ResNet101, "resnet152": A.ResNet152,
+    "resnet50_v2": A.ResNet50V2, "resnet101_v2": A.ResNet101V2,
+    "resnet152_v2": A.ResNet152V2,
+    "inception_v3": A.InceptionV3, "inception_resnet_v2": A.InceptionResNetV2,
+    "xception": A.Xception,
+    "densenet121": A.DenseNet121, "densenet169": A.DenseNet169,
+    "densenet201": A.DenseNet201,
+    "mobilenet": A.MobileNet, "mobilenet_v2": A.MobileNetV2,
+    "mobilenet_v3_small": A.MobileNetV3Small, "mobilenet_v3_large": A.MobileNetV3Large,
+    **{f"efficientnet_b{i}": getattr(A, f"EfficientNetB{i}") for i in range(8)},
+    **{f"efficientnet_v2_{v.lower()}": getattr(A, f"EfficientNetV2{v}")
+       for v in ("B0", "B1", "B2", "B3", "S", "M", "L")},
+    **{f"convnext_{size.lower()}": getattr(A, f"ConvNeXt{size}")
+       for size in ("Tiny", "Small", "Base", "Large", "XLarge")},
 }
-# keras.applications' preprocessing mode for each twin (its docstrings).
+# keras.applications' preprocessing mode for each twin (its docstrings);
+# "none": the model preprocesses inside, `preprocess_input` passes through.
 MODES = {
-    "vgg16": "caffe", "vgg19": "caffe", "resnet50": "caffe",
-    "resnet101": "caffe", "resnet152": "caffe", "resnet50_v2": "tf",
-    "resnet101_v2": "tf", "resnet152_v2": "tf", "inception_v3": "tf",
-    "inception_resnet_v2": "tf",
+    **dict.fromkeys(["vgg16", "vgg19", "resnet50", "resnet101", "resnet152"], "caffe"),
+    **dict.fromkeys(["resnet50_v2", "resnet101_v2", "resnet152_v2", "inception_v3",
+                     "inception_resnet_v2", "xception", "mobilenet", "mobilenet_v2"], "tf"),
+    **dict.fromkeys(["densenet121", "densenet169", "densenet201"], "torch"),
+    **{name: "none" for name in TWINS
+       if name.startswith(("mobilenet_v3", "efficientnet", "convnext"))},
 }
-# Every model with its top (the default input, which the top needs), and
-# without it for one model of each family at a small input, one pooled.
-CASES = [(name, True, None, None) for name in TWINS] + [
+# Every model of the first ten with its top (the default input, which the
+# top needs), and without it for one model of each family at a small input,
+# one pooled; of the later families, whose largest models are too big for
+# CI, the smallest of each (the table test covers every file name).
+CASES = [(name, True, None, None) for name in list(TWINS)[:10]] + [
     ("vgg19", False, 32, None),
     ("resnet50", False, 32, None),
     ("resnet50_v2", False, 32, "avg"),
     ("inception_v3", False, 75, None),
     ("inception_resnet_v2", False, 75, None),
+    ("xception", False, 71, None),
+    ("densenet121", True, None, None),
+    ("mobilenet", True, None, None),  # a convolutional top
+    ("mobilenet_v2", False, 32, "avg"),
+    ("mobilenet_v3_small", True, None, None),
+    ("mobilenet_v3_large", False, 32, None),
+    ("efficientnet_b0", True, None, None),
+    ("efficientnet_v2_b0", False, 32, None),
+    ("convnext_tiny", True, None, None),
 ]
 
 
 def test_the_table_is_keras_applications_own():
-    """Same file names, URLs and hashes as the installed keras.applications."""
+    """Same URLs and hashes as the installed keras.applications: each URL is
+    one of the twin module's base paths followed by the file name, and each
+    hash is a literal of that module (keras checks none for MobileNet v1
+    and v2). File names are spelled as keras' loading code spells them."""
     assert weights.imagenet_models() == list(TWINS)
-    files = {
-        "vgg16": (keras_vgg16.WEIGHTS_PATH, keras_vgg16.WEIGHTS_PATH_NO_TOP),
-        "vgg19": (keras_vgg19.WEIGHTS_PATH, keras_vgg19.WEIGHTS_PATH_NO_TOP),
-        "inception_v3": (keras_inception_v3.WEIGHTS_PATH,
-                         keras_inception_v3.WEIGHTS_PATH_NO_TOP),
-    }
-    for name in TWINS:
-        top, notop = weights.weights_file(name), weights.weights_file(name, False)
-        for file_name, url, _ in (top, notop):
-            assert url.endswith("/" + file_name)
+    for name, twin in TWINS.items():
+        module = importlib.import_module(twin.__module__)
+        if name.startswith("resnet"):  # resnet_v2.py loads resnet.py's files
+            module = keras_resnet
+        source = open(module.__file__).read()
+        bases = [value for key, value in vars(module).items()
+                 if key.isupper() and isinstance(value, str) and value.startswith("https://")]
+        for file_name, url, file_hash in (weights.weights_file(name),
+                                          weights.weights_file(name, False)):
+            assert any(url == base + file_name or url == base for base in bases), url
+            if file_hash is None:
+                assert "file_hash" not in source
+            else:
+                assert f'"{file_hash}"' in source
         if name.startswith("resnet"):
             key = name.replace("_", "")
-            assert (top[2], notop[2]) == keras_resnet.WEIGHTS_HASHES[key]
-            assert top[0] == f"{key}_weights_tf_dim_ordering_tf_kernels.h5"
-            assert notop[0] == f"{key}_weights_tf_dim_ordering_tf_kernels_notop.h5"
-            assert top[1] == keras_resnet.BASE_WEIGHTS_PATH + top[0]
-            assert notop[1] == keras_resnet.BASE_WEIGHTS_PATH + notop[0]
-            continue
-        module = {"vgg16": keras_vgg16, "vgg19": keras_vgg19,
-                  "inception_v3": keras_inception_v3,
-                  "inception_resnet_v2": keras_inception_resnet_v2}[name]
-        if name in files:
-            assert (top[1], notop[1]) == files[name]
-        else:
-            assert top[1] == module.BASE_WEIGHT_URL + top[0]
-            assert notop[1] == module.BASE_WEIGHT_URL + notop[0]
-        # The hashes are literals in keras' load code, next to the file names.
-        source = open(module.__file__).read()
-        for file_name, _, file_hash in (top, notop):
-            assert f'file_hash="{file_hash}"' in source
+            hashes = tuple(weights.weights_file(name, top)[2] for top in (True, False))
+            assert hashes == keras_resnet.WEIGHTS_HASHES[key]
+    # The spellings keras builds from format strings, checked once each.
+    assert weights.weights_file("mobilenet", False)[0] == "mobilenet_1_0_224_tf_no_top.h5"
+    assert weights.weights_file("mobilenet_v3_large", False)[0] == (
+        "weights_mobilenet_v3_large_224_1.0_float_no_top_v2.h5")
+    assert weights.weights_file("efficientnet_v2_s")[0] == "efficientnetv2-s.h5"
+    assert weights.weights_file("efficientnet_b7", False)[0] == "efficientnetb7_notop.h5"
+    assert weights.weights_file("convnext_xlarge")[0] == "convnext_xlarge.h5"
 
 
 def randomise(model, seed):
@@ -213,7 +226,12 @@ def test_preprocess_input_is_keras_applications_own():
         first = np.asarray(function(images.copy()))[0, 0, 0]
         if mode == "caffe":  # BGR, ImageNet means subtracted
             np.testing.assert_allclose(first, [-103.939, -116.779, -123.68], atol=1e-3)
-        else:  # scaled to [-1, 1]
+        elif mode == "tf":  # scaled to [-1, 1]
             np.testing.assert_allclose(first, [-1.0, -1.0, -1.0])
+        elif mode == "torch":  # [0, 1], ImageNet mean and std
+            np.testing.assert_allclose(first, [-0.485 / 0.229, -0.456 / 0.224,
+                                               -0.406 / 0.225], atol=1e-4)
+        else:
+            np.testing.assert_allclose(first, [0.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="no ImageNet weights"):
         weights.preprocess_input("alexnet")
