@@ -427,12 +427,23 @@ class GroupedConv2D(layers.Conv2D):
     (MirroredStrategy replicas are GPUs, TPUStrategy replicas TPU cores).
     A machine with a GPU forced onto its CPU with `tf.device` takes Keras'
     path: slow there, but correct.
+
+    A depthwise convolution written as a grouped one (one channel per group
+    in and out, keras.applications' ConvNeXt) runs on every device as
+    `ops.depthwise_conv` on the same kernel reshaped to `(kh, kw, filters,
+    1)`, the same memory order: fast on CPU and on accelerators.
     """
 
     def convolution_op(self, inputs, kernel):
+        axis = -1 if self.data_format == "channels_last" else 1
+        if self.groups == self.filters == inputs.shape[axis] > 1:
+            return ops.depthwise_conv(
+                inputs, ops.reshape(kernel, (*kernel.shape[:2], self.filters, 1)),
+                strides=self.strides, padding=self.padding,
+                data_format=self.data_format, dilation_rate=self.dilation_rate,
+            )
         if self.groups == 1 or not _cpu_only():
             return super().convolution_op(inputs, kernel)
-        axis = -1 if self.data_format == "channels_last" else 1
         # Each part has groups=1, so Keras runs it on the dense CPU kernel.
         outputs = [
             super(GroupedConv2D, self).convolution_op(x, k)

@@ -11,7 +11,6 @@ import pytest
 from keras.src.legacy.saving import legacy_h5_format
 
 import convnets_tf
-from convnets_tf.models import convnext
 
 # keras.applications' totals (GUIDE.md and issue 10).
 TOTALS = {
@@ -74,16 +73,6 @@ def test_stochastic_depth_rises_linearly_and_acts_in_training_only():
     np.testing.assert_allclose(np.diff(rates), 0.1 / 17, rtol=1e-6)
     x = np.random.default_rng(0).uniform(0, 255, (2, *SHAPE)).astype("float32")
     np.testing.assert_array_equal(model(x), model(x))
-
-
-def test_channelwise_conv_is_keras_grouped_conv():
-    x = np.random.default_rng(0).normal(size=(2, 9, 9, 8)).astype("float32")
-    theirs = keras.layers.Conv2D(8, 7, padding="same", groups=8)
-    ours = convnext.ChannelwiseConv2D(8, 7, padding="same")
-    expected = theirs(x)
-    ours.build(x.shape)
-    ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(ours(x), expected, atol=1e-5)
 
 
 def test_patch2_stem_for_cifar():

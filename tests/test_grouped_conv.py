@@ -19,6 +19,7 @@ CONFIGS = {
                           activation="relu"),
     "valid_dilated": dict(filters=16, kernel_size=3, groups=4, padding="valid",
                           dilation_rate=2),
+    "depthwise_7x7": dict(filters=64, kernel_size=7, groups=64, padding="same"),  # ConvNeXt
 }
 
 
@@ -83,6 +84,16 @@ def conv_ops(layer, x):
     (for example XLA-compiled) function."""
     graph = tf.function(layer).get_concrete_function(x).graph
     return [op for op in graph.get_operations() if op.type == "Conv2D"]
+
+
+def test_depthwise_is_one_depthwise_conv_on_every_device(monkeypatch):
+    _, ours = pair(CONFIGS["depthwise_7x7"], channels=64)
+    x = tf.zeros((1, 11, 11, 64))
+    for cpu_only in (True, False):
+        monkeypatch.setattr(layers_module, "_cpu_only", lambda: cpu_only)
+        graph = tf.function(ours).get_concrete_function(x).graph
+        assert [op.type for op in graph.get_operations()
+                if "Conv" in op.type] == ["DepthwiseConv2dNative"]
 
 
 def test_cpu_path_is_one_dense_conv_per_group(monkeypatch):

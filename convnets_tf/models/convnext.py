@@ -28,18 +28,17 @@ cuts 2x2 patches (stride 2) instead of 4x4, so the four stages see 16x16,
 ConvNeXt-T's (a stem with a quarter of the weights; 27,824,362
 parameters with its default 10-class head).
 
-The 7x7 depthwise convolution is `ChannelwiseConv2D`: keras.applications'
-`Conv2D(groups=channels)` with the same kernel shape, computed with a
-depthwise convolution, because Keras runs grouped convolutions on CPU
-through XLA, orders of magnitude slower (GUIDE.md; `GroupedConv2D` would
-split the input into one convolution per channel).
+The 7x7 depthwise convolution is keras.applications' `Conv2D(groups=channels)`
+with the same kernel shape, built as `GroupedConv2D`, which computes it as a
+depthwise convolution: Keras runs grouped convolutions on CPU through XLA,
+orders of magnitude slower (GUIDE.md).
 """
 
 import keras
 import numpy as np
-from keras import layers, ops
+from keras import layers
 
-from convnets_tf.layers import DropPath, LayerScale, classifier, global_pool
+from convnets_tf.layers import DropPath, GroupedConv2D, LayerScale, classifier, global_pool
 from convnets_tf.models.common import check_arguments, make_model
 from convnets_tf.registry import register_model
 
@@ -61,30 +60,6 @@ IMAGENET_MEAN = (0.485 * 255, 0.456 * 255, 0.406 * 255)
 IMAGENET_STD = (0.229 * 255, 0.224 * 255, 0.225 * 255)
 
 
-@keras.saving.register_keras_serializable(package="convnets_tf")
-class ChannelwiseConv2D(layers.Conv2D):
-    """A depthwise convolution with `Conv2D(groups=filters)`'s weights.
-
-    The kernel has Conv2D's grouped shape `(kh, kw, 1, filters)` and the
-    bias follows it, as in keras.applications' ConvNeXt, so weights copy and
-    load unchanged; the convolution runs as `ops.depthwise_conv` on the
-    same kernel reshaped to `(kh, kw, filters, 1)` (the same memory order),
-    which is fast on CPU as well as GPU. Input channels must equal
-    `filters`.
-    """
-
-    def __init__(self, filters, kernel_size, **kwargs):
-        kwargs.pop("groups", None)
-        super().__init__(filters, kernel_size, groups=filters, **kwargs)
-
-    def convolution_op(self, inputs, kernel):
-        kernel = ops.reshape(kernel, (*kernel.shape[:2], kernel.shape[-1], 1))
-        return ops.depthwise_conv(
-            inputs, kernel, strides=self.strides, padding=self.padding,
-            data_format=self.data_format, dilation_rate=self.dilation_rate,
-        )
-
-
 def convnext_block(x, name, drop_path_rate=0.0, layer_scale_init_value=1e-6):
     """The ConvNeXt block (Figure 4 right, section 2.6): 7x7 depthwise
     convolution, LayerNorm, a 1x1 expansion to 4C with GELU and a 1x1
@@ -94,7 +69,8 @@ def convnext_block(x, name, drop_path_rate=0.0, layer_scale_init_value=1e-6):
     `{name}_depthwise_conv`, `{name}_layernorm`, `{name}_pointwise_conv_1`,
     `{name}_gelu`, `{name}_pointwise_conv_2`, `{name}_layer_scale`."""
     channels = x.shape[-1]
-    y = ChannelwiseConv2D(channels, 7, padding="same", name=f"{name}_depthwise_conv")(x)
+    y = GroupedConv2D(channels, 7, padding="same", groups=channels,
+                      name=f"{name}_depthwise_conv")(x)
     y = layers.LayerNormalization(epsilon=LN_EPSILON, name=f"{name}_layernorm")(y)
     y = layers.Dense(4 * channels, name=f"{name}_pointwise_conv_1")(y)
     y = layers.Activation("gelu", name=f"{name}_gelu")(y)
