@@ -3,6 +3,7 @@
 from convnets_tf.models import (  # noqa: F401
     alexnet,
     bit,
+    bn_inception,
     convmixer,
     convnext,
     densenet,
