@@ -101,6 +101,17 @@ REFERENCE_TRAINABLE.update({
 MIN_SIZE.update({"googlenet": 32})
 # (end googlenet)
 
+# bn_inception
+REFERENCE_TRAINABLE.update({
+    # The Caffe BN-Inception (Cadene's pretrained-models.pytorch
+    # `bninception.py`): 11,295,240 learned parameters less its 10,016
+    # convolution biases, which the paper drops (section 3.2). Derived from
+    # Figure 5 in tests/test_bn_inception.py.
+    "bn_inception": 11_295_240 - 10_016,
+})
+MIN_SIZE.update({"bn_inception": 32})
+# (end bn_inception)
+
 # inception_v3
 REFERENCE_TRAINABLE.update({
     # keras.applications.InceptionV3's 23,851,784 less the 34,432 BatchNorm
