@@ -18,9 +18,9 @@ appendix ("Variant of the Inception Model Used", Figure 5):
 - no local response normalisation and no dropout (section 4.2.1).
 
 Where the paper is ambiguous or the reference implementations differ, the
-default follows the Caffe model that every released BN-Inception weight
-file comes from (Yuanjun Xiong's; ported to PyTorch as `bninception.py` in
-Cadene's pretrained-models.pytorch, and copied into TSN and towhee):
+default follows the widely used Caffe model (Yuanjun Xiong's, whose
+ImageNet weights Cadene's pretrained-models.pytorch ports as
+`bninception.py`; TSN and towhee copy it):
 
 - Figure 5's pool-projection column says 128 for 4c and 4d, its
   output-size column 576 (160 + 160 + 160 + 128 is 608). The Caffe model
@@ -72,9 +72,14 @@ STRIDE_2_MODULES = ("3c", "4e")
 BN_EPSILON = 1e-5
 
 
-def conv_bn(x, filters, kernel_size, name, strides=1):
+def conv_bn_relu(x, filters, kernel_size, name, strides=1):
     """Convolution without bias, BatchNorm (gamma and beta, Algorithm 1)
-    and ReLU: `{name}_conv`, `{name}_bn`, `{name}_relu`. 'same' padding."""
+    and ReLU: `{name}_conv`, `{name}_bn`, `{name}_relu`. 'same' padding.
+
+    Not `inception_common.conv_bn`, the TF-slim unit of Inception v3 and
+    v4, which drops gamma (and uses epsilon 1e-3): the paper's Algorithm 1
+    and the Caffe model keep it.
+    """
     return conv_bn_act(x, filters, kernel_size, name, strides=strides,
                        bn_epsilon=BN_EPSILON)
 
@@ -93,19 +98,19 @@ def inception_module(x, filters, name, strides=1):
     n1x1, n3x3_reduce, n3x3, double_reduce, double, pool, pool_proj = filters
     branches = []
     if n1x1:
-        branches.append(conv_bn(x, n1x1, 1, f"{name}_1x1"))
-    branch = conv_bn(x, n3x3_reduce, 1, f"{name}_3x3_reduce")
-    branches.append(conv_bn(branch, n3x3, 3, f"{name}_3x3", strides=strides))
-    branch = conv_bn(x, double_reduce, 1, f"{name}_double_3x3_reduce")
-    branch = conv_bn(branch, double, 3, f"{name}_double_3x3_1")
-    branches.append(conv_bn(branch, double, 3, f"{name}_double_3x3_2", strides=strides))
+        branches.append(conv_bn_relu(x, n1x1, 1, f"{name}_1x1"))
+    branch = conv_bn_relu(x, n3x3_reduce, 1, f"{name}_3x3_reduce")
+    branches.append(conv_bn_relu(branch, n3x3, 3, f"{name}_3x3", strides=strides))
+    branch = conv_bn_relu(x, double_reduce, 1, f"{name}_double_3x3_reduce")
+    branch = conv_bn_relu(branch, double, 3, f"{name}_double_3x3_1")
+    branches.append(conv_bn_relu(branch, double, 3, f"{name}_double_3x3_2", strides=strides))
     if pool == "max":
         branch = max_pool(x, strides=strides, name=f"{name}_pool")
     else:
         branch = layers.AveragePooling2D(3, strides=strides, padding="same",
                                          name=f"{name}_pool")(x)
     if pool_proj:
-        branch = conv_bn(branch, pool_proj, 1, f"{name}_pool_proj")
+        branch = conv_bn_relu(branch, pool_proj, 1, f"{name}_pool_proj")
     branches.append(branch)
     return layers.Concatenate(name=name)(branches)
 
@@ -149,10 +154,10 @@ def bn_inception(
                                    use_bias=False, name="conv1_conv")(inputs)
         x = bn_act(x, "conv1", epsilon=BN_EPSILON)
     else:
-        x = conv_bn(inputs, 64, 7, "conv1", strides=2)
+        x = conv_bn_relu(inputs, 64, 7, "conv1", strides=2)
     x = max_pool(x, name="pool1")
-    x = conv_bn(x, 64, 1, "conv2_reduce")
-    x = conv_bn(x, 192, 3, "conv2")
+    x = conv_bn_relu(x, 64, 1, "conv2_reduce")
+    x = conv_bn_relu(x, 192, 3, "conv2")
     x = max_pool(x, name="pool2")
     for module, filters in INCEPTION_MODULES.items():
         x = inception_module(x, filters, name=f"inception_{module}",
