@@ -195,6 +195,11 @@ def test_pooling_branches_follow_figure_5(model_224):
         # "max + pass through": the pooled maps join the concatenation as they are.
         assert (f"{name}_pool" in branches) == (proj is None), name
         assert (f"{name}_1x1_relu" in branches) == bool(n1x1), name
+        # The stride sits on the last 3x3 of each tower (Caffe model, TF-slim).
+        strided = [layer.name for layer in model_224.layers
+                   if layer.name.startswith(name) and getattr(layer, "strides", None) == (2, 2)]
+        assert strided == ([] if proj else [f"{name}_3x3_conv", f"{name}_double_3x3_2_conv",
+                                            f"{name}_pool"]), name
     # No pooling layer between modules: GoogLeNet's pool3 and pool4 are gone.
     pools = [layer.name for layer in model_224.layers
              if isinstance(layer, keras.layers.MaxPooling2D)
