@@ -1,6 +1,6 @@
 """BN-Inception (Ioffe and Szegedy, "Batch normalization: Accelerating deep
 network training by reducing internal covariate shift", ICML 2015,
-arXiv:1502.03167), the "Inception v2" of TF-slim and of many surveys.
+arXiv:1502.03167), which TF-slim calls "Inception v2".
 
 GoogLeNet (`googlenet.py`) with the changes of section 4.2 and the
 appendix ("Variant of the Inception Model Used", Figure 5):
@@ -31,14 +31,16 @@ ImageNet weights Cadene's pretrained-models.pytorch ports as
   multiplier 8 on the first convolutional layer". The Caffe model has a
   plain 7x7 convolution; `separable_stem=True` gives the paper's (and
   TF-slim's) depthwise 7x7 (3 -> 24 maps) and pointwise 1x1 (24 -> 64).
-- Pool types agree everywhere: max in 3c, 4e and 5b, average elsewhere.
+- Pool types: the paper, the Caffe model and TF-slim agree: max in 3c,
+  4e and 5b, average elsewhere.
 
 Parameters at 1000 classes: 11,285,224 trainable (10,240,192 convolution
 weights, 2 x 10,016 BatchNorm gamma and beta, 1,025,000 in the classifier)
 and 20,032 BatchNorm moving statistics. The Caffe model has 11,295,240
 learned parameters: the same plus its 10,016 convolution biases, which
-BatchNorm cancels. `tests/test_bn_inception.py` derives both and
-reconciles them with the paper's 13.6M and the 11.2M quoted for it.
+BatchNorm cancels. `tests/test_bn_inception.py` derives both from Figure
+5: the 11.2M quoted for "Inception V2" is TF-slim's reading (11,178,336);
+the paper's own 13.6M (section 4.2) follows from no reading of the table.
 """
 
 import keras
