@@ -318,25 +318,32 @@ def reestimate_batchnorm(model, dataset, batches=None):
         return 0
     strategy = model.distribute_strategy
     momenta = [layer.momentum for layer in layers]
-    sums = [[np.zeros(layer.moving_mean.shape), np.zeros(layer.moving_variance.shape)]
-            for layer in layers]
-    count = 0
-    # Momentum 0 makes each forward pass leave its batch's statistics in the
-    # moving ones, where they are read and summed.
+    # Momentum 0 leaves each forward pass's batch statistics in the moving
+    # ones, where they are read, averaged over the replicas, and summed.
     for layer in layers:
         layer.momentum = 0.0
-    try:
-        @tf.function
-        def forward(batch):
-            strategy.run(lambda inputs: model(inputs, training=True), args=(batch,))
 
-        if batches is not None:
-            dataset = dataset.take(batches)
+    def replica_statistics(inputs):
+        model(inputs, training=True)
+        # Copies: the variables themselves would be taken as one value.
+        return [(tf.identity(layer.moving_mean), tf.identity(layer.moving_variance))
+                for layer in layers]
+
+    @tf.function
+    def batch_statistics(batch):
+        statistics = strategy.run(replica_statistics, args=(batch,))
+        return tf.nest.map_structure(
+            lambda value: strategy.reduce("MEAN", value, axis=None), statistics)
+
+    if batches is not None:
+        dataset = dataset.take(batches)
+    sums, count = None, 0
+    try:
         for batch in strategy.experimental_distribute_dataset(dataset):
-            forward(batch[0] if isinstance(batch, tuple) else batch)
-            for layer, (mean, variance) in zip(layers, sums):
-                mean += keras.ops.convert_to_numpy(layer.moving_mean)
-                variance += keras.ops.convert_to_numpy(layer.moving_variance)
+            statistics = batch_statistics(batch[0] if isinstance(batch, tuple) else batch)
+            statistics = tf.nest.map_structure(np.asarray, statistics)
+            sums = statistics if sums is None else tf.nest.map_structure(
+                np.add, sums, statistics)
             count += 1
     finally:
         for layer, momentum in zip(layers, momenta):
@@ -777,6 +784,28 @@ def _delete_run(out_dir):
     shutil.rmtree(out_dir / "backup", ignore_errors=True)
 
 
+def _build_for_workers(model, strategy, dataset):
+    """Works around two faults of Keras 3 under MultiWorkerMirroredStrategy
+    (keras-team/keras#20585), for a compiled model.
+
+    At the start of `fit` and `evaluate`, Keras builds the variables from a
+    batch that it first averages over the replicas, which this strategy
+    cannot do with a batch of several tensors: here they are built from the
+    shapes of `dataset`'s batches, and that step is skipped. After each
+    step, Keras averages the replicas' metrics along an axis 0 that scalars
+    do not have: here the steps return them with one. (The epoch's logs are
+    read from the metrics' variables afterwards, summed over all replicas
+    of all workers.)
+    """
+    with strategy.scope():
+        model._symbolic_build(data_batch=dataset.element_spec)
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    for name in ("train_step", "test_step"):
+        step = getattr(model, name)
+        setattr(model, name, lambda data, step=step: tf.nest.map_structure(
+            lambda value: tf.reshape(value, [1]), step(data)))
+
+
 def train_cifar(
     build_model,
     data,
@@ -872,11 +901,13 @@ def train_cifar(
     # Exactly what the compiled model consumes: its input size, one-hot
     # targets for each of its outputs.
     targets = dict(image_size=image_size, num_classes=num_classes, outputs=names)
+    workers = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
     # Workers of a cluster each keep their share of the same shuffled batches.
-    seed = 0 if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else None
-    train_ds = make_dataset(x_train, y_train, batch_size, training=True, seed=seed,
-                            **targets)
+    train_ds = make_dataset(x_train, y_train, batch_size, training=True,
+                            seed=0 if workers else None, **targets)
     test_ds = make_dataset(x_test, y_test, batch_size, training=False, **targets)
+    if workers:
+        _build_for_workers(model, strategy, train_ds)
     model.fit(
         train_ds,
         validation_data=test_ds,
