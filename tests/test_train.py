@@ -226,6 +226,13 @@ def test_describe_run_names_hardware_strategy_precision_data_and_schedule(tiny_c
     # Plain arrays have no source; "auto" names what auto picks here.
     assert train.describe_run(tuple(data), 1, 64).endswith(
         "float32, XLA off, 500 training / 100 test images, 1 epoch, batch 64")
+    # Recipe options that change what the accuracy measures are named.
+    assert train.describe_run(data, 2, 64, bn_momentum=0.9, use_ema=True,
+                              bn_reestimate=50, tta=True, tta_translate=2).endswith(
+        "batch 64, BatchNorm momentum 0.9, EMA 0.99, BatchNorm statistics re-estimated "
+        "over 50 batches, test-time augmentation (flip, translate 2)")
+    assert train.describe_run(data, 2, 64, tta=True).endswith(
+        "batch 64, test-time augmentation (flip)")
 
 
 def test_weight_decay_skips_biases():
