@@ -51,14 +51,16 @@ def _tpu_resolver():
 
     Only machines that can have a TPU are probed: a TPU VM exposes
     /dev/accel*, a TPU node sets COLAB_TPU_ADDR or TPU_NAME. Elsewhere the
-    resolver would wait on a metadata server that is not there.
+    resolver would wait on a metadata server that is not there. A TPU VM
+    uses its own chips ("local") unless TPU_NAME names a TPU, such as the
+    pod slice it belongs to, whose hosts the resolver then finds.
     """
     on_tpu_vm = bool(glob.glob("/dev/accel*"))
     if not (on_tpu_vm or "COLAB_TPU_ADDR" in os.environ or "TPU_NAME" in os.environ):
         return None
     try:
         return tf.distribute.cluster_resolver.TPUClusterResolver(
-            tpu="local" if on_tpu_vm else None
+            tpu="local" if on_tpu_vm and "TPU_NAME" not in os.environ else None
         )
     except (ValueError, RuntimeError, tf.errors.OpError):
         return None
@@ -833,8 +835,9 @@ def train_cifar(
 
     At the end, with `use_ema`, the model gets the averaged weights; with
     `bn_reestimate=N`, its BatchNorm statistics are recomputed over N
-    batches of training images (unaugmented, a fixed random subset; see
-    `reestimate_batchnorm`); then it is saved as `model.keras` and tested:
+    batches of training images (at most an epoch's; unaugmented, a fixed
+    random subset; see `reestimate_batchnorm`); then it is saved as
+    `model.keras` and tested:
     `final.json` holds its test accuracy, and with `tta` also the accuracy
     with test-time augmentation (`evaluate_tta`, translated by
     `tta_translate` pixels).
