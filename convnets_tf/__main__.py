@@ -2,7 +2,7 @@
 
     python -m convnets_tf train lenet5 --dataset cifar10 --epochs 30 \
         --batch-size 128 --out runs/lenet5
-    python -m convnets_tf evaluate runs/lenet5/model.keras
+    python -m convnets_tf evaluate runs/lenet5/model.keras [--tta]
     python -m convnets_tf list
 
 Running the same `train` command again after an interruption (Ctrl-C, a kill,
@@ -30,9 +30,12 @@ def train(args):
         train_cifar,
     )
 
+    recipe = dict(optimizer=args.optimizer, learning_rate=args.lr,
+                  bn_momentum=args.bn_momentum, bn_reestimate=args.bn_reestimate,
+                  use_ema=args.ema, ema_momentum=args.ema_momentum, tta=args.tta,
+                  tta_translate=args.tta_translate)
     # Wrong arguments fail before the data is loaded or a model is built.
-    check_run(args.epochs, args.batch_size, args.out, optimizer=args.optimizer,
-              learning_rate=args.lr)
+    check_run(args.epochs, args.batch_size, args.out, **recipe)
     # `--image-size 0` must not mean "not given".
     if args.image_size is not None:
         check_image_size(args.image_size)
@@ -41,7 +44,8 @@ def train(args):
     if args.image_size is not None:
         height = width = args.image_size
     strategy = get_strategy()
-    print(describe_run(data, args.epochs, args.batch_size, strategy, args.precision))
+    print(describe_run(data, args.epochs, args.batch_size, strategy, args.precision,
+                       **recipe))
     if args.precision not in ("auto", "float32") and not has_accelerator():
         print(f"note: {args.precision} is slower than float32 on a CPU; "
               "16-bit math only pays off on GPUs and TPUs.")
@@ -55,10 +59,9 @@ def train(args):
         precision=args.precision,
         strategy=strategy,
         restart=args.restart,
-        optimizer=args.optimizer,
-        learning_rate=args.lr,
+        **recipe,
     )
-    print(f"Saved {args.out}/model.keras, history.csv and curves.png "
+    print(f"Saved {args.out}/model.keras, history.csv, final.json and curves.png "
           f"({model.count_params():,} parameters).")
 
 
@@ -67,9 +70,11 @@ def evaluate(args):
     import numpy as np
 
     import convnets_tf  # noqa: F401  (registers the custom layers)
-    from convnets_tf.data import load_cifar, make_dataset
-    from convnets_tf.train import model_file_problem
+    from convnets_tf.data import load_cifar
+    from convnets_tf.train import full_recipe, model_file_problem, predict_main, tta_views
 
+    # Checked before anything is loaded.
+    full_recipe(tta=args.tta, tta_translate=args.tta_translate)
     problem = model_file_problem(args.model)
     if problem:
         raise ValueError(f"{problem}; pass a model saved by `train`, such as "
@@ -87,17 +92,29 @@ def evaluate(args):
         )
     _, (x_test, y_test) = load_cifar(name, source=args.data)
     # Models trained at another size see the test images at their size.
-    dataset = make_dataset(x_test, y_test, 256, training=False,
-                           image_size=model.input_shape[1:3])
-    probs = model.predict(dataset, verbose=0)
-    accuracy = float(np.mean(np.argmax(probs, axis=-1) == y_test))
+    views = tta_views(x_test, args.tta_translate) if args.tta else [x_test]
+    probs = [predict_main(model, view) for view in views]
+    accuracy = float(np.mean(np.argmax(probs[0], axis=-1) == y_test))
     print(f"test accuracy: {accuracy:.4f} ({len(y_test)} {name} test images)")
+    if args.tta:
+        accuracy = float(np.mean(np.argmax(np.mean(probs, axis=0), axis=-1) == y_test))
+        print(f"test accuracy with test-time augmentation ({len(views)} views): "
+              f"{accuracy:.4f}")
 
 
 def list_models(args):
     from convnets_tf import list_models
 
     print("\n".join(list_models()))
+
+
+def add_tta_arguments(parser):
+    parser.add_argument("--tta", action="store_true", help="also test with test-time "
+                        "augmentation: predictions averaged over each image and its "
+                        "mirror image")
+    parser.add_argument("--tta-translate", type=int, default=0, metavar="PIXELS",
+                        help="with --tta, also average over copies shifted by this "
+                        "many pixels")
 
 
 def parse_args(argv):
@@ -121,11 +138,21 @@ def parse_args(argv):
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
     p.add_argument("--lr", type=float, help="peak learning rate (default: 0.1 "
                    "for SGD, 1e-3 for AdamW)")
+    p.add_argument("--bn-momentum", type=float, help="momentum of every BatchNorm "
+                   "layer's moving statistics (default: the model's, 0.99)")
+    p.add_argument("--bn-reestimate", type=int, default=0, metavar="BATCHES",
+                   help="after training, recompute the BatchNorm statistics over "
+                   "this many training batches")
+    p.add_argument("--ema", action="store_true", help="evaluate and save an "
+                   "exponential moving average of the weights")
+    p.add_argument("--ema-momentum", type=float, default=0.99)
+    add_tta_arguments(p)
     p.set_defaults(run=train)
 
     p = commands.add_parser("evaluate", help="print a saved model's test accuracy")
     p.add_argument("model", help="a saved .keras model")
     p.add_argument("--data", help="an .npz with x_train, y_train, x_test, y_test")
+    add_tta_arguments(p)
     p.set_defaults(run=evaluate)
 
     p = commands.add_parser("list", help="print the model names")

@@ -9,6 +9,7 @@ Running the same call again after an interruption resumes from the last
 finished epoch in `out_dir`.
 """
 
+import contextlib
 import csv
 import glob
 import json
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import keras
 import matplotlib.pyplot as plt
+import numpy as np
 import tensorflow as tf
 
 from convnets_tf.data import check_arrays, make_dataset
@@ -38,7 +40,10 @@ MAX_LEARNING_RATE = 10.0
 # CIFAR images are 32x32; models that need more are trained on them resized.
 # Far larger sizes only exhaust memory.
 MAX_IMAGE_SIZE = 512
-RUN_FILES = ("run.json", "history.csv", "best.keras", "model.keras", "curves.png")
+RUN_FILES = ("run.json", "history.csv", "best.keras", "model.keras", "final.json",
+             "curves.png")
+# Test-time translations beyond a few pixels only show the model border.
+MAX_TTA_TRANSLATE = 8
 
 
 def _tpu_resolver():
@@ -46,37 +51,62 @@ def _tpu_resolver():
 
     Only machines that can have a TPU are probed: a TPU VM exposes
     /dev/accel*, a TPU node sets COLAB_TPU_ADDR or TPU_NAME. Elsewhere the
-    resolver would wait on a metadata server that is not there.
+    resolver would wait on a metadata server that is not there. A TPU VM
+    uses its own chips ("local") unless TPU_NAME names a TPU, such as the
+    pod slice it belongs to, whose hosts the resolver then finds.
     """
     on_tpu_vm = bool(glob.glob("/dev/accel*"))
     if not (on_tpu_vm or "COLAB_TPU_ADDR" in os.environ or "TPU_NAME" in os.environ):
         return None
     try:
         return tf.distribute.cluster_resolver.TPUClusterResolver(
-            tpu="local" if on_tpu_vm else None
+            tpu="local" if on_tpu_vm and "TPU_NAME" not in os.environ else None
         )
     except (ValueError, RuntimeError, tf.errors.OpError):
         return None
 
 
-_tpu_strategy = None
+def cluster_workers():
+    """How many workers (a chief included) the `TF_CONFIG` variable names;
+    0 where it is not set or names no cluster."""
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        return 0
+    try:
+        cluster = json.loads(raw).get("cluster") or {}
+        return len(cluster.get("worker", [])) + len(cluster.get("chief", []))
+    except (ValueError, AttributeError, TypeError):
+        raise ValueError(
+            'TF_CONFIG must be JSON such as {"cluster": {"worker": ["host1:port", '
+            '"host2:port"]}, "task": {"type": "worker", "index": 0}}; '
+            f"got {raw[:200]!r}."
+        ) from None
+
+
+_cluster_strategy = None
 
 
 def get_strategy():
-    """Picks the distribution strategy: TPU, then several GPUs, then default.
+    """Picks the distribution strategy: TPU, then several workers, then
+    several GPUs, then default.
 
-    The TPU strategy is made once and reused: initialising the TPU system
-    again would wipe what is on it.
+    Several workers are a cluster of more than one machine (or process)
+    named by `TF_CONFIG`, trained in step with MultiWorkerMirroredStrategy
+    over all their GPUs (or CPUs). The TPU and multi-worker strategies are
+    made once and reused: initialising the TPU system again would wipe what
+    is on it, and a second multi-worker strategy cannot join the cluster.
     """
-    global _tpu_strategy
-    if _tpu_strategy is None:
+    global _cluster_strategy
+    if _cluster_strategy is None:
         resolver = _tpu_resolver()
         if resolver is not None:
             tf.config.experimental_connect_to_cluster(resolver)
             tf.tpu.experimental.initialize_tpu_system(resolver)
-            _tpu_strategy = tf.distribute.TPUStrategy(resolver)
-    if _tpu_strategy is not None:
-        return _tpu_strategy
+            _cluster_strategy = tf.distribute.TPUStrategy(resolver)
+        elif cluster_workers() > 1:
+            _cluster_strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    if _cluster_strategy is not None:
+        return _cluster_strategy
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
@@ -126,10 +156,27 @@ def _check_count(what, value):
         raise ValueError(f"{what} must be a whole number of at least 1, got {value!r}.")
 
 
+def _check_fraction(what, value, default):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not 0 <= value < 1:
+        raise ValueError(
+            f"{what} must be a number from 0 to below 1 (the default is {default}), "
+            f"got {value!r}."
+        )
+
+
+def _check_flag(what, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{what} must be True or False, got {value!r}.")
+
+
 def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
-                label_smoothing=0.1, warmup_epochs=None, loss_weights=None):
+                label_smoothing=0.1, warmup_epochs=None, loss_weights=None,
+                bn_momentum=None, bn_reestimate=0, use_ema=False, ema_momentum=0.99,
+                tta=False, tta_translate=0):
     """The recipe's settings, checked, with the optimizer's defaults filled in
-    (see `compile_model`); they are also part of a run's definition."""
+    (see `compile_model` and `train_cifar`); they are also part of a run's
+    definition."""
     if optimizer not in OPTIMIZERS:
         raise ValueError(
             f"Unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}."
@@ -144,11 +191,33 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
             f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE}, got "
             f"{learning_rate} (the default for {optimizer} is {default_rate})."
         )
+    if bn_momentum is not None:
+        _check_fraction("bn_momentum", bn_momentum, "the model's own, Keras' 0.99")
+    if isinstance(bn_reestimate, bool) or not isinstance(bn_reestimate, numbers.Integral) \
+            or bn_reestimate < 0:
+        raise ValueError(
+            "bn_reestimate must be a whole number of training batches, 0 for none, "
+            f"got {bn_reestimate!r}."
+        )
+    _check_flag("use_ema", use_ema)
+    _check_fraction("ema_momentum", ema_momentum, 0.99)
+    _check_flag("tta", tta)
+    if isinstance(tta_translate, bool) or not isinstance(tta_translate, numbers.Integral) \
+            or not 0 <= tta_translate <= MAX_TTA_TRANSLATE:
+        raise ValueError(
+            f"tta_translate must be a whole number of pixels from 0 to {MAX_TTA_TRANSLATE}, "
+            f"got {tta_translate!r}."
+        )
+    if tta_translate and not tta:
+        raise ValueError("tta_translate needs tta=True (--tta): translations are "
+                         "test-time augmentation.")
     return {
         "optimizer": optimizer, "learning_rate": learning_rate,
         "weight_decay": default_decay if weight_decay is None else weight_decay,
         "label_smoothing": label_smoothing, "warmup_epochs": warmup_epochs,
-        "loss_weights": loss_weights,
+        "loss_weights": loss_weights, "bn_momentum": bn_momentum,
+        "bn_reestimate": int(bn_reestimate), "use_ema": use_ema,
+        "ema_momentum": ema_momentum, "tta": tta, "tta_translate": int(tta_translate),
     }
 
 
@@ -169,8 +238,18 @@ def compile_model(model, steps_per_epoch, epochs, **recipe):
     loss, weighted by `loss_weights[output name]` (1.0 when not given);
     accuracy is measured on the main output only.
 
+    `bn_momentum` sets the momentum of every BatchNormalization layer (the
+    builders keep Keras' 0.99, whose moving statistics lag a run of a few
+    hundred steps). `use_ema` has the optimizer keep an exponential moving
+    average of the weights (`ema_momentum`, default 0.99), which `fit` puts
+    into the model at its end; `training_callbacks(..., ema=True)` evaluates
+    and checkpoints with it every epoch.
+
     `recipe`: optimizer ("sgd" or "adamw"), learning_rate, weight_decay,
-    label_smoothing, warmup_epochs, loss_weights; see `full_recipe`.
+    label_smoothing, warmup_epochs, loss_weights, bn_momentum, use_ema,
+    ema_momentum; see `full_recipe`. Its options for after training
+    (bn_reestimate, tta, tta_translate) are checked and left to
+    `train_cifar`.
     """
     _check_count("epochs", epochs)
     _check_count("steps_per_epoch", steps_per_epoch)
@@ -183,13 +262,17 @@ def compile_model(model, steps_per_epoch, epochs, **recipe):
             f"loss_weights names {unknown}, which are not outputs of "
             f"{model.name}; its outputs are {names}."
         )
+    if recipe["bn_momentum"] is not None:
+        for layer in batchnorm_layers(model):
+            layer.momentum = float(recipe["bn_momentum"])
     schedule = warmup_cosine(recipe["learning_rate"], steps_per_epoch, epochs,
                              recipe["warmup_epochs"])
+    ema = dict(use_ema=recipe["use_ema"], ema_momentum=recipe["ema_momentum"])
     if recipe["optimizer"] == "sgd":
         opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True,
-                                   weight_decay=recipe["weight_decay"])
+                                   weight_decay=recipe["weight_decay"], **ema)
     else:
-        opt = keras.optimizers.AdamW(schedule, weight_decay=recipe["weight_decay"])
+        opt = keras.optimizers.AdamW(schedule, weight_decay=recipe["weight_decay"], **ema)
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe["label_smoothing"])
     if len(names) == 1:
@@ -203,6 +286,162 @@ def compile_model(model, steps_per_epoch, epochs, **recipe):
         metrics={names[0]: [keras.metrics.CategoricalAccuracy(name="accuracy")]},
         jit_compile=has_accelerator(),
     )
+
+
+def batchnorm_layers(model):
+    """Every BatchNormalization layer of `model`, nested models included."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        elif hasattr(layer, "layers"):
+            found += batchnorm_layers(layer)
+    return found
+
+
+def reestimate_batchnorm(model, dataset, batches=None):
+    """Recomputes the moving statistics of `model`'s BatchNormalization
+    layers from `batches` batches of `dataset` (all of it by default); the
+    weights are not changed. Returns the number of batches used.
+
+    As `torch.optim.swa_utils.update_bn` does: each layer's moving mean and
+    variance become the plain average, over the batches, of the batch
+    statistics that the layer computes in training mode. Evaluation then
+    normalises with statistics of the final weights, where the moving
+    averages of a short run (or of weights replaced by their EMA) lag
+    behind. Layers that are frozen (`trainable=False`) keep theirs.
+
+    `dataset` yields batches of model inputs, or `(inputs, targets)`
+    tuples, such as `make_dataset(..., training=False)` makes; the model
+    runs under the strategy it was built in.
+    """
+    layers = [layer for layer in batchnorm_layers(model) if layer.trainable]
+    if not layers:
+        return 0
+    strategy = model.distribute_strategy
+    momenta = [layer.momentum for layer in layers]
+    # Momentum 0 leaves each forward pass's batch statistics in the moving
+    # ones, where they are read, averaged over the replicas, and summed.
+    for layer in layers:
+        layer.momentum = 0.0
+
+    def replica_statistics(inputs):
+        model(inputs, training=True)
+        # Copies: the variables themselves would be taken as one value.
+        return [(tf.identity(layer.moving_mean), tf.identity(layer.moving_variance))
+                for layer in layers]
+
+    @tf.function
+    def batch_statistics(batch):
+        statistics = strategy.run(replica_statistics, args=(batch,))
+        return tf.nest.map_structure(
+            lambda value: strategy.reduce("MEAN", value, axis=None), statistics)
+
+    if batches is not None:
+        dataset = dataset.take(batches)
+    sums, count = None, 0
+    try:
+        for batch in strategy.experimental_distribute_dataset(dataset):
+            statistics = batch_statistics(batch[0] if isinstance(batch, tuple) else batch)
+            statistics = tf.nest.map_structure(np.asarray, statistics)
+            sums = statistics if sums is None else tf.nest.map_structure(
+                np.add, sums, statistics)
+            count += 1
+    finally:
+        for layer, momentum in zip(layers, momenta):
+            layer.momentum = momentum
+    if count == 0:
+        raise ValueError("reestimate_batchnorm got an empty dataset.")
+    for layer, (mean, variance) in zip(layers, sums):
+        layer.moving_mean.assign(mean / count)
+        layer.moving_variance.assign(variance / count)
+    return count
+
+
+def tta_views(x, translate=0):
+    """The views of uint8 images `x` (N, H, W, C) that test-time
+    augmentation averages over: the images and their mirror images; with
+    `translate`, also both of them shifted by `translate` pixels down and
+    right, and up and left (the border filled by reflection)."""
+    views = [x, x[:, :, ::-1]]
+    if translate:
+        height, width = x.shape[1:3]
+        pad = [(0, 0), (translate, translate), (translate, translate), (0, 0)]
+        padded = np.pad(x, pad, mode="reflect")
+        for start in (0, 2 * translate):
+            shifted = padded[:, start:start + height, start:start + width]
+            views += [shifted, shifted[:, :, ::-1]]
+    return views
+
+
+def predict_main(model, x, batch_size=256):
+    """The main output's class probabilities for uint8 images `x`,
+    normalised (and resized to the model's input) as in training."""
+    dataset = make_dataset(x, np.zeros(len(x), np.int64), batch_size, training=False,
+                           image_size=model.input_shape[1:3])
+    predictions = model.predict(dataset, verbose=0)
+    if isinstance(predictions, dict):
+        predictions = predictions[output_names(model)[0]]
+    if isinstance(predictions, (list, tuple)):
+        predictions = predictions[0]
+    return np.asarray(predictions, np.float32)
+
+
+def predict_tta(model, x, batch_size=256, translate=0):
+    """Class probabilities averaged over the views of `tta_views`: each
+    image and its mirror image, and with `translate` pixels, their shifted
+    copies too (6 views in all)."""
+    return np.mean([predict_main(model, view, batch_size)
+                    for view in tta_views(x, translate)], axis=0)
+
+
+def evaluate_tta(model, x, y, batch_size=256, translate=0):
+    """Accuracy on uint8 images `x` with integer labels `y`, predicted with
+    test-time augmentation (see `predict_tta`)."""
+    return _accuracy(predict_tta(model, x, batch_size, translate), y)
+
+
+def _accuracy(predictions, y):
+    return float(np.mean(np.argmax(predictions, axis=-1) == np.asarray(y).reshape(-1)))
+
+
+def describe_final(final):
+    """The line that says what a run's `final.json` holds."""
+    how = [what for what, used in (
+        ("EMA weights", final.get("ema")),
+        (f"BatchNorm statistics re-estimated over {final.get('bn_reestimate')} "
+         "training batches", final.get("bn_reestimate"))) if used]
+    line = f"final test accuracy: {final['test_accuracy']:.4f}"
+    line += f" ({', '.join(how)})" if how else ""
+    if "tta_test_accuracy" in final:
+        line += (f"; with test-time augmentation ({final['tta_views']} views): "
+                 f"{final['tta_test_accuracy']:.4f}")
+    return line
+
+
+def _ema_optimizer(model):
+    """The optimizer that keeps `model`'s weight averages, or None."""
+    optimizer = getattr(model, "optimizer", None)
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # loss scaling
+    return optimizer if getattr(optimizer, "use_ema", False) else None
+
+
+@contextlib.contextmanager
+def ema_weights(model):
+    """Puts the optimizer's moving averages of the weights into `model` for
+    the block, as Keras' SwapEMAWeights does for an evaluation; does
+    nothing where there are none (no EMA, or before the first step)."""
+    optimizer = _ema_optimizer(model)
+    if optimizer is None or not optimizer.built:
+        yield model
+        return
+    swap = keras.callbacks.SwapEMAWeights()
+    swap.set_model(model)
+    swap.on_test_begin()
+    try:
+        yield model
+    finally:
+        swap.on_test_end()
 
 
 def output_names(model):
@@ -287,7 +526,8 @@ class BestCheckpoint(keras.callbacks.Callback):
             self.save()
 
     def save(self):
-        with atomic_path(self.path) as partial:
+        # With EMA, the epoch was evaluated with the averaged weights.
+        with ema_weights(self.model), atomic_path(self.path) as partial:
             self.model.save(partial)
 
 
@@ -388,7 +628,7 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
             )
 
 
-def training_callbacks(out_dir, main_output=None, images_per_epoch=None):
+def training_callbacks(out_dir, main_output=None, images_per_epoch=None, ema=False):
     """Best checkpoint, CSV history, backup for resuming and a NaN guard.
 
     Order matters at the end of an epoch: the best checkpoint and the
@@ -396,6 +636,11 @@ def training_callbacks(out_dir, main_output=None, images_per_epoch=None):
     finished, so an epoch that has a row has had its checkpoint.
     `main_output` names the main output of a multi-output model;
     `images_per_epoch` gives the history its images per second.
+
+    With `ema` (an optimizer with `use_ema=True`), every epoch is evaluated
+    and checkpointed with the averaged weights, while the backup keeps the
+    trained weights and the optimizer's averages, so that a resumed run
+    continues both.
     """
     out_dir = Path(out_dir)
     history = out_dir / "history.csv"
@@ -405,7 +650,8 @@ def training_callbacks(out_dir, main_output=None, images_per_epoch=None):
         default=None,
     )
     renames = [MainOutputAccuracy(main_output)] if main_output else []
-    return renames + [
+    swap = [keras.callbacks.SwapEMAWeights()] if ema else []
+    return renames + swap + [
         BestCheckpoint(out_dir / "best.keras", best_so_far),
         HistoryLogger(history, images_per_epoch),
         # Kept after the last epoch, so rerunning a finished run is a no-op.
@@ -414,13 +660,17 @@ def training_callbacks(out_dir, main_output=None, images_per_epoch=None):
     ]
 
 
-def describe_run(data, epochs, batch_size, strategy=None, precision="auto"):
+def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **recipe):
     """Hardware, strategy, precision, XLA, data and schedule of a run, in
     one line, so that every reported number says where it came from.
 
     `strategy` and `precision` are what `train_cifar` was given (by default
     what it picks itself), so the line is true before and after the run.
+    `recipe`: the run's recipe options; those that change what the reported
+    accuracy measures (BatchNorm momentum and re-estimation, EMA, test-time
+    augmentation) are named when used.
     """
+    recipe = full_recipe(**recipe)
     tpus = tf.config.list_logical_devices("TPU")
     gpus = tf.config.list_physical_devices("GPU")
     if tpus:
@@ -430,6 +680,8 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto"):
         hardware = f"{len(gpus)} x {details.get('device_name', 'GPU')}"
     else:
         hardware = f"{len(os.sched_getaffinity(0))}-core CPU"
+    if cluster_workers() > 1:
+        hardware = f"{cluster_workers()} workers, each {hardware}"
     strategy = strategy or get_strategy()
     replicas = strategy.num_replicas_in_sync
     # TensorFlow's one-device default is a private class, _DefaultDistributionStrategy.
@@ -443,6 +695,14 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto"):
         f"{policy}, XLA {'on' if has_accelerator() else 'off'}, "
         f"{len(x_train):,} training / {len(x_test):,} test images{source}, "
         f"{epochs} epoch{'s' * (epochs != 1)}, batch {batch_size}"
+        + "".join(f", {option}" for option, used in (
+            (f"BatchNorm momentum {recipe['bn_momentum']}", recipe["bn_momentum"] is not None),
+            (f"EMA {recipe['ema_momentum']}", recipe["use_ema"]),
+            (f"BatchNorm statistics re-estimated over {recipe['bn_reestimate']} batches",
+             recipe["bn_reestimate"]),
+            (f"test-time augmentation (flip, translate {recipe['tta_translate']})"
+             if recipe["tta_translate"] else "test-time augmentation (flip)", recipe["tta"]),
+        ) if used)
     )
 
 
@@ -499,6 +759,8 @@ def _check_definition(out_dir, definition):
     """Refuses to continue a run in `out_dir` that `definition` differs from."""
     path = out_dir / "run.json"
     recorded = json.loads(path.read_text()) if path.exists() else definition
+    # A run recorded before an option existed ran with its default.
+    recorded = {**full_recipe(), **recorded}
     differences = [
         f"{key} {recorded.get(key)!r} -> {value!r}"
         for key, value in definition.items()
@@ -522,6 +784,28 @@ def _delete_run(out_dir):
     for name in RUN_FILES:
         (out_dir / name).unlink(missing_ok=True)
     shutil.rmtree(out_dir / "backup", ignore_errors=True)
+
+
+def _build_for_workers(model, strategy, dataset):
+    """Works around two faults of Keras 3 under MultiWorkerMirroredStrategy
+    (keras-team/keras#20585), for a compiled model.
+
+    At the start of `fit` and `evaluate`, Keras builds the variables from a
+    batch that it first averages over the replicas, which this strategy
+    cannot do with a batch of several tensors: here they are built from the
+    shapes of `dataset`'s batches, and that step is skipped. After each
+    step, Keras averages the replicas' metrics along an axis 0 that scalars
+    do not have: here the steps return them with one. (The epoch's logs are
+    read from the metrics' variables afterwards, summed over all replicas
+    of all workers.)
+    """
+    with strategy.scope():
+        model._symbolic_build(data_batch=dataset.element_spec)
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    for name in ("train_step", "test_step"):
+        step = getattr(model, name)
+        setattr(model, name, lambda data, step=step: tf.nest.map_structure(
+            lambda value: tf.reshape(value, [1]), step(data)))
 
 
 def train_cifar(
@@ -549,6 +833,15 @@ def train_cifar(
     deletes the old run first. So a finished run is not extended by a larger
     `epochs`: its cosine schedule has already decayed to zero at its end.
 
+    At the end, with `use_ema`, the model gets the averaged weights; with
+    `bn_reestimate=N`, its BatchNorm statistics are recomputed over N
+    batches of training images (at most an epoch's; unaugmented, a fixed
+    random subset; see `reestimate_batchnorm`); then it is saved as
+    `model.keras` and tested:
+    `final.json` holds its test accuracy, and with `tta` also the accuracy
+    with test-time augmentation (`evaluate_tta`, translated by
+    `tta_translate` pixels).
+
     Args:
         build_model: a function of no arguments returning the model; it is
             called inside the strategy's scope, after the precision is set.
@@ -557,16 +850,17 @@ def train_cifar(
         epochs: total epochs; a resumed run only runs the missing ones.
         batch_size: the global batch, split across replicas.
         out_dir: gets `run.json`, `history.csv`, `best.keras`, `backup/`,
-            the final `model.keras` and `curves.png`, each written
-            atomically.
+            the final `model.keras`, `final.json` and `curves.png`, each
+            written atomically.
         precision: see `set_precision`; it applies to the model built here,
             and the previous global policy is restored afterwards.
         strategy: a `tf.distribute.Strategy`; by default `get_strategy()`.
         verbose: Keras' progress display: 1 a bar, 2 a line per epoch, 0
             nothing (not even the resuming line).
         restart: delete a previous run in `out_dir` and start over.
-        **recipe: passed to `compile_model` (optimizer, learning_rate,
-            loss_weights, ...).
+        **recipe: see `full_recipe`; passed to `compile_model` (optimizer,
+            learning_rate, loss_weights, bn_momentum, use_ema, ...), and
+            bn_reestimate, tta and tta_translate, applied at the end.
 
     Returns:
         The trained model.
@@ -610,14 +904,20 @@ def train_cifar(
     # Exactly what the compiled model consumes: its input size, one-hot
     # targets for each of its outputs.
     targets = dict(image_size=image_size, num_classes=num_classes, outputs=names)
-    train_ds = make_dataset(x_train, y_train, batch_size, training=True, **targets)
+    workers = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    # Workers of a cluster each keep their share of the same shuffled batches.
+    train_ds = make_dataset(x_train, y_train, batch_size, training=True,
+                            seed=0 if workers else None, **targets)
     test_ds = make_dataset(x_test, y_test, batch_size, training=False, **targets)
+    if workers:
+        _build_for_workers(model, strategy, train_ds)
     model.fit(
         train_ds,
         validation_data=test_ds,
         epochs=epochs,
         callbacks=training_callbacks(
             out_dir, names[0] if len(names) > 1 else None, steps_per_epoch * batch_size,
+            ema=recipe["use_ema"],
         ) + [
             # Recorded once the backup, if any, was restored into this model:
             # a folder from before run.json existed must not get a wrong one.
@@ -627,7 +927,25 @@ def train_cifar(
         verbose=verbose,
         shuffle=False,  # the dataset reshuffles itself every epoch
     )
+    # `fit` has put the EMA weights, if any, into the model.
+    final = {"ema": recipe["use_ema"], "bn_reestimate": 0}
+    if recipe["bn_reestimate"]:
+        # Unaugmented, like the test images; full batches of a fixed subset.
+        batches = min(recipe["bn_reestimate"], steps_per_epoch)
+        pick = np.random.default_rng(0).permutation(len(x_train))[:batches * batch_size]
+        final["bn_reestimate"] = reestimate_batchnorm(model, make_dataset(
+            x_train[pick], y_train[pick], batch_size, training=False, **targets))
     with atomic_path(out_dir / "model.keras") as partial:
         model.save(partial)
+    views = tta_views(x_test, recipe["tta_translate"]) if recipe["tta"] else [x_test]
+    predictions = [predict_main(model, view, batch_size) for view in views]
+    final["test_accuracy"] = _accuracy(predictions[0], y_test)
+    if recipe["tta"]:
+        final["tta_views"] = len(views)
+        final["tta_test_accuracy"] = _accuracy(np.mean(predictions, axis=0), y_test)
+    with atomic_path(out_dir / "final.json") as partial:
+        partial.write_text(json.dumps(final, indent=1) + "\n")
+    if verbose:
+        print(describe_final(final))
     plt.close(plot_history(out_dir / "history.csv", out_dir / "curves.png"))
     return model

@@ -119,6 +119,10 @@ def nothing_built(*args, **kwargs):
     ("--image-size", "0", "image size must be from 1 to 512"),
     ("--image-size", "100000", "image size must be from 1 to 512"),
     ("--dataset", "cifar100", "looks like CIFAR-10"),
+    ("--bn-momentum", "1", "bn_momentum must be a number from 0 to below 1"),
+    ("--bn-reestimate", "-1", "bn_reestimate must be a whole number of training batches"),
+    ("--ema-momentum", "1.5", "ema_momentum must be a number from 0 to below 1"),
+    ("--tta-translate", "2", "tta_translate needs tta=True (--tta)"),
 ])
 def test_the_command_line_refuses_bad_arguments_before_building(
         tiny_cifar, tmp_path, monkeypatch, capsys, option, value, message):
@@ -165,6 +169,15 @@ def test_an_unusable_out_is_a_clear_error(tiny_cifar, tmp_path, monkeypatch, cap
     ({"learning_rate": -0.1}, "learning rate"),
     ({"learning_rate": float("inf")}, "learning rate"),
     ({"optimizer": "rmsprop"}, "sgd, adamw"),
+    ({"bn_momentum": -0.1}, "bn_momentum must be a number from 0 to below 1"),
+    ({"bn_momentum": "0.9"}, "bn_momentum"),
+    ({"bn_reestimate": 2.5}, "bn_reestimate must be a whole number"),
+    ({"bn_reestimate": True}, "bn_reestimate"),
+    ({"use_ema": "yes"}, "use_ema must be True or False"),
+    ({"ema_momentum": 1.0}, "ema_momentum must be a number from 0 to below 1"),
+    ({"tta": 1}, "tta must be True or False"),
+    ({"tta": True, "tta_translate": 9}, "tta_translate must be a whole number of pixels "
+                                        "from 0 to 8"),
 ])
 def test_train_cifar_refuses_bad_arguments_before_building(tiny_cifar, tmp_path,
                                                            arguments, message):
@@ -238,6 +251,8 @@ def test_a_different_run_in_the_same_folder_is_refused(tiny_cifar, tmp_path, cap
         # A larger --epochs does not extend a finished run: its cosine
         # schedule ended at zero.
         (["--epochs", "2"], "epochs 1 -> 2"),
+        (["--ema"], "use_ema False -> True"),
+        (["--bn-reestimate", "2"], "bn_reestimate 0 -> 2"),
     ]:
         assert main(run + change) == 1, change
         line = one_error_line(capsys)
@@ -251,6 +266,15 @@ def test_a_different_run_in_the_same_folder_is_refused(tiny_cifar, tmp_path, cap
     assert main(run) == 0
     assert "all 1 epochs of this run are finished" in capsys.readouterr().out
     assert read_rows(tmp_path / "history.csv") == rows
+
+    # A run recorded before the newer recipe options existed ran with their
+    # defaults, and resumes.
+    definition = json.loads((tmp_path / "run.json").read_text())
+    older = {key: value for key, value in definition.items() if key not in (
+        "bn_momentum", "bn_reestimate", "use_ema", "ema_momentum", "tta", "tta_translate")}
+    (tmp_path / "run.json").write_text(json.dumps(older))
+    assert main(run) == 0
+    assert "all 1 epochs of this run are finished" in capsys.readouterr().out
 
     # A folder from before run.json existed: the backup does not fit.
     (tmp_path / "run.json").unlink()

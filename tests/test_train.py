@@ -38,6 +38,24 @@ def test_a_failing_tpu_probe_falls_back_quietly(monkeypatch, capfd):
     assert capfd.readouterr().out == ""
 
 
+@pytest.mark.parametrize("tpu_name, expected", [(None, "local"), ("my-pod", None)])
+def test_a_tpu_vm_uses_its_own_chips_unless_tpu_name_names_a_slice(
+        monkeypatch, tpu_name, expected):
+    asked = []
+
+    def resolver(tpu=None):
+        asked.append(tpu)
+        raise ValueError("no TPU here")
+    monkeypatch.setattr(tf.distribute.cluster_resolver, "TPUClusterResolver", resolver)
+    monkeypatch.setattr(train.glob, "glob", lambda pattern: ["/dev/accel0"])
+    monkeypatch.delenv("COLAB_TPU_ADDR", raising=False)
+    monkeypatch.delenv("TPU_NAME", raising=False)
+    if tpu_name:
+        monkeypatch.setenv("TPU_NAME", tpu_name)
+    assert train._tpu_resolver() is None
+    assert asked == [expected]
+
+
 def test_two_replica_mirrored_strategy(tiny_cifar, tmp_path):
     # Two logical CPUs stand in for two GPUs; the recipe then trains with a
     # real MirroredStrategy. A fresh process, since devices are set at start.
@@ -226,6 +244,13 @@ def test_describe_run_names_hardware_strategy_precision_data_and_schedule(tiny_c
     # Plain arrays have no source; "auto" names what auto picks here.
     assert train.describe_run(tuple(data), 1, 64).endswith(
         "float32, XLA off, 500 training / 100 test images, 1 epoch, batch 64")
+    # Recipe options that change what the accuracy measures are named.
+    assert train.describe_run(data, 2, 64, bn_momentum=0.9, use_ema=True,
+                              bn_reestimate=50, tta=True, tta_translate=2).endswith(
+        "batch 64, BatchNorm momentum 0.9, EMA 0.99, BatchNorm statistics re-estimated "
+        "over 50 batches, test-time augmentation (flip, translate 2)")
+    assert train.describe_run(data, 2, 64, tta=True).endswith(
+        "batch 64, test-time augmentation (flip)")
 
 
 def test_weight_decay_skips_biases():
