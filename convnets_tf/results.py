@@ -8,8 +8,11 @@ A notebook records each finished run once training returns:
 
 The row says what ran (model, parameters, data, images, epochs, batch,
 precision, optimizer and learning rate, from the run's `run.json`), on what
-(hardware), how long it took and what it reached (final and best test
-accuracy, from its `history.csv`). A run recorded again replaces its row,
+(hardware), how long it took and what it reached: the final test accuracy
+(from its `final.json`, which holds the saved model's, after any EMA and
+BatchNorm re-estimation; from the last `history.csv` row for a run from
+before `final.json`), with test-time augmentation where the run used it,
+and the best epoch's. A run recorded again replaces its row,
 so re-running a notebook leaves one row per (notebook, label).
 
 Rows go to the repository's `results/runs.csv`; smoke runs (CI) write to
@@ -31,7 +34,8 @@ RESULTS_FILE = Path(__file__).resolve().parent.parent / "results" / "runs.csv"
 COLUMNS = (
     "notebook", "label", "model", "parameters", "dataset", "train_images",
     "test_images", "image_size", "epochs", "batch_size", "precision", "optimizer",
-    "learning_rate", "final_test_accuracy", "best_test_accuracy", "train_seconds",
+    "learning_rate", "final_test_accuracy", "tta_test_accuracy", "best_test_accuracy",
+    "train_seconds",
     "hardware", "date",
 )
 
@@ -67,13 +71,17 @@ def record_run(plan, out_dir, notebook, label):
     history = read_rows(out_dir / "history.csv")
     if not history:
         raise ValueError(f"{out_dir} has no finished epoch to record; train it first.")
+    final_file = out_dir / "final.json"
+    final = json.loads(final_file.read_text()) if final_file.exists() else {}
     row = {
         "notebook": notebook, "label": label,
         **{key: definition.get(key) for key in (
             "model", "parameters", "dataset", "train_images", "test_images", "epochs",
             "batch_size", "precision", "optimizer", "learning_rate")},
         "image_size": "x".join(str(side) for side in definition["image_size"]),
-        "final_test_accuracy": round(history[-1]["val_accuracy"], 4),
+        "final_test_accuracy": round(final.get("test_accuracy", history[-1]["val_accuracy"]), 4),
+        "tta_test_accuracy": round(final["tta_test_accuracy"], 4) if "tta_test_accuracy" in final
+        else "",
         "best_test_accuracy": round(max(row["val_accuracy"] for row in history), 4),
         "train_seconds": round(sum(row.get("seconds", float("nan")) for row in history)),
         "hardware": hardware(), "date": datetime.date.today().isoformat(),

@@ -1,6 +1,7 @@
 """results/runs.csv: one row per recorded run, replaced when it reruns."""
 
 import csv
+import json
 
 import pytest
 
@@ -39,7 +40,9 @@ def test_a_run_is_recorded_once_with_its_definition(finished_run, tmp_path, monk
     assert (row["model"], row["train_images"], row["test_images"], row["epochs"],
             row["learning_rate"], row["image_size"]) == (
         "lenet5_modern", 256, 64, 2, 0.05, "32x32")
-    assert 0 <= row["final_test_accuracy"] <= row["best_test_accuracy"] <= 1
+    final = json.loads((finished_run / "final.json").read_text())
+    assert row["final_test_accuracy"] == round(final["test_accuracy"], 4)
+    assert row["tta_test_accuracy"] == "" and 0 <= row["best_test_accuracy"] <= 1
     assert row["train_seconds"] >= 0 and "CPU" in row["hardware"]
 
 
