@@ -60,3 +60,70 @@ def test_figure5_flows():
     assert len(separable) == 34
     with pytest.raises(ValueError, match="middle_flow_modules"):
         xception.xception(middle_flow_modules=-1)
+
+
+def xception_trainable(width=1.0, middle=8, stem_input=3, classes=1000):
+    """Trainable parameters of Figure 5's network counted by hand: kernels
+    (no biases), BatchNorm's gamma and beta, the classifier."""
+    def w(f):
+        return round(f * width)
+
+    def sep(c_in, c_out):  # depthwise 3x3, pointwise 1x1, BatchNorm
+        return 9 * c_in + c_in * c_out + 2 * c_out
+
+    def down(c_in, f0, f1):  # projection shortcut + two separable convolutions
+        return c_in * f1 + 2 * f1 + sep(c_in, f0) + sep(f0, f1)
+
+    total = 9 * stem_input * w(32) + 2 * w(32) + 9 * w(32) * w(64) + 2 * w(64)
+    total += down(w(64), w(128), w(128)) + down(w(128), w(256), w(256))
+    total += down(w(256), w(728), w(728))
+    total += middle * 3 * sep(w(728), w(728))
+    total += down(w(728), w(728), w(1024)) + sep(w(1024), w(1536)) + sep(w(1536), w(2048))
+    return total + (w(2048) + 1) * classes
+
+
+def test_hand_count_matches_keras_and_the_cifar_variant():
+    ours = convnets_tf.build("xception", input_shape=SHAPE)
+    assert xception_trainable() == sum(int(np.prod(v.shape)) for v in ours.trainable_weights)
+    assert xception_trainable() == 22_855_952  # keras.applications' trainable part
+    cifar = convnets_tf.build("xception_cifar")
+    assert sum(int(np.prod(v.shape)) for v in cifar.trainable_weights) == xception_trainable(
+        width=0.25, middle=4, classes=10) == 933_332
+
+
+def test_cifar_stem_keeps_32x32_until_the_first_module():
+    model = convnets_tf.build("xception_cifar", include_top=False)
+    shapes = {name: tuple(model.get_layer(name).output.shape[1:]) for name in (
+        "block1_conv2_act", "block2_add", "block3_add", "block4_add", "block8_add",
+        "block9_add", "block10_sepconv2_act")}
+    assert shapes == {
+        "block1_conv2_act": (32, 32, 16), "block2_add": (16, 16, 32),
+        "block3_add": (8, 8, 64), "block4_add": (4, 4, 182), "block8_add": (4, 4, 182),
+        "block9_add": (2, 2, 256), "block10_sepconv2_act": (2, 2, 512),
+    }
+
+
+def test_intermediate_activation_splits_the_separable_convolutions():
+    separable = convnets_tf.build("xception_cifar")
+    split = {act: convnets_tf.build("xception_cifar", intermediate_activation=act)
+             for act in ("linear", "relu", "elu")}
+    for model in split.values():
+        assert model.count_params() == separable.count_params()
+        assert not [layer for layer in model.layers
+                    if isinstance(layer, keras.layers.SeparableConv2D)]
+        assert len([layer for layer in model.layers
+                    if isinstance(layer, keras.layers.DepthwiseConv2D)]) == 2 * 3 + 3 * 4 + 2 + 2
+    # The same weights: a linear step between the two computes what the
+    # SeparableConv2D computes; ReLU and ELU do not.
+    x = np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype("float32")
+    reference = np.asarray(separable(x, training=True))
+    for act, model in split.items():
+        model.set_weights(separable.get_weights())
+        difference = np.abs(np.asarray(model(x, training=True)) - reference).max()
+        assert (difference < 1e-5) == (act == "linear"), (act, difference)
+    inter = split["elu"].get_layer("block5_sepconv2_intermediate")
+    assert inter.activation is keras.activations.elu
+    with pytest.raises(ValueError, match="intermediate_activation must be None"):
+        convnets_tf.build("xception_cifar", intermediate_activation="no_such")
+    with pytest.raises(ValueError, match="width must be positive"):
+        convnets_tf.build("xception_cifar", width=0)
