@@ -750,3 +750,4 @@ print(f"Run (downstream): {describe_run(downstream_data, DOWN_EPOCHS, DOWN_BATCH
 #   `resnetv2_50x1_bit.goog_in21k` and `resnetv2_50x3_bit.goog_in21k_ft_in1k`
 #   (parameter counts), [huggingface.co/timm](https://huggingface.co/timm).
 # * Previous in the series: [10-resnext.ipynb](10-resnext.ipynb).
+# * Next: [12-xception.ipynb](12-xception.ipynb), depthwise separable convolutions.
