@@ -63,11 +63,13 @@ from convnets_tf.timing import (
     to_tflite,
 )
 
+tf.get_logger().setLevel("ERROR")  # the TFLite converter's "Assets written to" lines
 print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
       f"convnets_tf {convnets_tf.__version__}")
 plan = plan_run(   # the training run of section 6; smoke mode also shrinks the timings
-    cpu=dict(train_images=8192, test_images=None, epochs=3, batch_size=128),
+    cpu=dict(train_images=8192, test_images=None, epochs=4, batch_size=128),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
+    smoke=dict(train_images=256, test_images=128, epochs=1),
 )
 smoke = plan.mode == "smoke"
 REPEATS = 3 if smoke else 20
@@ -180,8 +182,7 @@ for model in (large, small):
 # MobileNetV3-Small (Table 2): a 3x3 stem to 16 (HS, stride 2); bnecks
 # 3x3 16 (SE, RE, s 2); 3x3 24, 24 (RE, s 2, 1); 5x5 40, 40, 40, 48, 48
 # (SE, HS, s 2, 1, 1, 1, 1); 5x5 96, 96, 96 (SE, HS, s 2, 1, 1); a 1x1
-# conv to 576 (SE in the paper's table, none in keras' and the released
-# model), pooling, 1x1 to 1024 and the classifier.
+# conv to 576, pooling, 1x1 to 1024 and the classifier.
 
 # %%
 trace_shapes(large, {
