@@ -184,9 +184,9 @@ for size, (top1, paper_macs) in TABLE_7.items():
 # %% [markdown]
 # The paper's 0.5M for $\alpha = 0.25$ is 0.47M rounded; to one decimal all
 # eight figures agree. The accuracy columns are the paper's ImageNet
-# results: accuracy falls "smoothly" with width down to 0.5 and sharply at
-# 0.25, and width buys more accuracy per mult-add than resolution (0.75
-# width at 224 has 325M mult-adds and 68.4%; 1.0 at 160 has 290M and 67.2%).
+# results: accuracy falls smoothly as the width shrinks, until the
+# network becomes too small at 0.25, and smoothly as the resolution
+# shrinks; the parameters depend on the width only.
 #
 # ## 4. The implementation, and keras.applications
 #

@@ -243,10 +243,10 @@ del ours, theirs
 # convolution expands them to 1280, still at 7x7, before pooling. V3 moves
 # the pooling earlier: the 1x1 expansion to 960 at 7x7, then pooling, and
 # the 1280-wide layer runs on a single position. The projection to 320
-# and the depthwise layer before it become unnecessary. The paper: this
-# "removes 7 milliseconds (11%) of the running time and reduces 30
-# millions of MAdds with almost no loss of accuracy". Both stages built from
-# V3-Large's 7x7x160 output:
+# and the depthwise layer before it become unnecessary. The paper reports
+# that this saves 7 ms (11% of the running time) and 30 million mult-adds
+# with almost no loss of accuracy. Both stages built from V3-Large's
+# 7x7x160 output:
 
 # %%
 def last_stage(efficient):
