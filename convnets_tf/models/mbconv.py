@@ -106,6 +106,7 @@ def inverted_residual(
     se_gate="sigmoid",
     drop_rate=0.0,
     explicit_pad=True,
+    project_activation=None,
     names=MOBILENET_V2_NAMES,
     bn_momentum=0.99,
     bn_epsilon=1e-3,
@@ -126,7 +127,10 @@ def inverted_residual(
        `se_divisor` (MobileNetV3, section 5.3), or, with `se_of_input`, to
        `se_ratio` times the block's input width, truncated (EfficientNet).
     4. A 1x1 projection to `filters` and BatchNorm, with no activation: the
-       linear bottleneck (Sandler et al. 2018, section 3.2).
+       linear bottleneck (Sandler et al. 2018, section 3.2). A
+       `project_activation` (e.g. "relu6") after it, before the addition,
+       gives the non-linear bottleneck of the paper's ablation (Figure 6a;
+       TF-slim's `project_activation_fn`); the layer is `{name}project_act`.
     5. If the stride is 1 and the widths match, the input is added back;
        with `drop_rate` > 0 the branch first goes through `DropPath` (the
        stochastic depth EfficientNet calls drop connect).
@@ -166,6 +170,8 @@ def inverted_residual(
                       name=_name(name, names, "project"))(x)
     x = layers.BatchNormalization(momentum=bn_momentum, epsilon=bn_epsilon,
                                   name=_name(name, names, "project_bn"))(x)
+    if project_activation is not None:
+        x = activation_layer(x, project_activation, f"{name}project_act")
     return _residual(inputs, x, stride, drop_rate, name, names)
 
 

@@ -50,6 +50,26 @@ V1_LAYERS = (
 # -> 4 -> 2 -> 1.
 V1_MIN_SIZE = 31
 
+
+def _check_early_strides(name, early_strides):
+    if (not isinstance(early_strides, (tuple, list)) or len(early_strides) != 2
+            or any(s not in (1, 2) for s in early_strides)):
+        raise ValueError(
+            f"{name}: early_strides must be two strides of 1 or 2 (the stem's and the "
+            f"first downsampling stage's; (2, 2) as in the paper, (1, 1) for 32x32 "
+            f"CIFAR images); got {early_strides!r}."
+        )
+    return tuple(early_strides)
+
+
+def v1_min_size(early_strides=(2, 2)):
+    """The smallest input of `mobilenet` with these `early_strides`: each
+    strided depthwise layer needs a map of at least 2 (m -> m // 2), and
+    the stem is 'same' (n -> ceil(n / stride))."""
+    strided_blocks = sum(stride > 1 for _, stride in V1_LAYERS) - (early_strides[1] == 1)
+    size = 2 ** strided_blocks
+    return 2 * size - 1 if early_strides[0] == 2 else size
+
 # Sandler et al. (2018), Table 2: expansion t, output channels c, repeats n,
 # first stride s of each bottleneck sequence.
 V2_STAGES = (
@@ -147,6 +167,7 @@ def mobilenet(
     alpha=1.0,
     depth_multiplier=1,
     dropout=1e-3,
+    early_strides=(2, 2),
 ):
     """MobileNet v1 (Howard et al. 2017, Table 1): a 3x3 stride-2
     convolution, 13 depthwise separable blocks, average pooling and the
@@ -159,11 +180,19 @@ def mobilenet(
             convolution (keras' argument; the "resolution multiplier" of
             section 3.4 is the input size, `input_shape`, instead).
         dropout: dropout before the classifier (keras' default 0.001).
+        early_strides: the strides of the stem convolution `conv1` and of
+            the first strided block (`conv_dw_2`, Table 1's "Conv dw / s2"
+            on 112x112). The paper's (2, 2) reduces 32x32 CIFAR images to
+            1x1 before the last block; (1, 1), the CIFAR variant, leaves
+            4x4 (32, 32, 16, 8, 4) and costs as much as the ImageNet model
+            at 128x128. No weight changes.
 
     The classifier is keras' 1x1 convolution `conv_preds` on the pooled
-    map. Inputs must be at least 31x31 (`V1_MIN_SIZE`).
+    map. Inputs must be at least 31x31 (`V1_MIN_SIZE`), 8x8 with
+    `early_strides=(1, 1)` (`v1_min_size`).
     """
-    check_arguments(name, input_shape, V1_MIN_SIZE, pooling, weights)
+    early_strides = _check_early_strides(name, early_strides)
+    check_arguments(name, input_shape, v1_min_size(early_strides), pooling, weights)
     if alpha <= 0:
         raise ValueError(f"{name}: alpha must be positive; got {alpha}.")
     if not (isinstance(depth_multiplier, int) and depth_multiplier >= 1):
@@ -172,11 +201,13 @@ def mobilenet(
         )
 
     inputs = keras.Input(input_shape)
-    x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False,
-                      name="conv1")(inputs)
+    x = layers.Conv2D(int(32 * alpha), 3, strides=early_strides[0], padding="same",
+                      use_bias=False, name="conv1")(inputs)
     x = layers.BatchNormalization(name="conv1_bn")(x)
     x = layers.ReLU(6.0, name="conv1_relu")(x)
     for block_id, (filters, stride) in enumerate(V1_LAYERS, start=1):
+        if block_id == 2:
+            stride = early_strides[1]
         x = depthwise_separable_block(x, int(filters * alpha), block_id, stride,
                                       depth_multiplier)
     if include_top:
@@ -197,6 +228,8 @@ def mobilenet_v2(
     weights=None,
     name="mobilenet_v2",
     alpha=1.0,
+    early_strides=(2, 2),
+    bottleneck_activation=None,
 ):
     """MobileNetV2 (Sandler et al. 2018, Table 2): a 3x3 stride-2
     convolution to 32 channels, 17 inverted residual bottlenecks
@@ -210,27 +243,42 @@ def mobilenet_v2(
             1280 channels unless `alpha` > 1 (section 6.1: "for multipliers
             less than one, we apply width multiplier to all layers except
             the very last convolutional layer").
+        early_strides: the strides of the stem `Conv1` and of the first
+            strided bottleneck (`block_1`, Table 2's 24-channel sequence).
+            The paper's (2, 2) leaves a 1x1 map after the last stage for
+            32x32 CIFAR images; (1, 1), the CIFAR variant, leaves 4x4 (32,
+            32, 16, 8, 4) and costs about what the ImageNet model costs at
+            128x128. No weight changes.
+        bottleneck_activation: None, the paper's linear bottleneck
+            (section 3.2); an activation such as "relu6" after each
+            projection's BatchNorm, before the residual addition, is the
+            non-linear bottleneck of the ablation in Figure 6a (layers
+            `block_{i}_project_act`, no weights).
 
     Layer names are keras' (`Conv1`, `block_{i}_expand`, ...); inputs may
     be as small as 1x1 (`MIN_SIZE`).
     """
+    early_strides = _check_early_strides(name, early_strides)
     check_arguments(name, input_shape, MIN_SIZE, pooling, weights)
     if alpha <= 0:
         raise ValueError(f"{name}: alpha must be positive; got {alpha}.")
 
     inputs = keras.Input(input_shape)
-    x = layers.Conv2D(make_divisible(32 * alpha, 8), 3, strides=2, padding="same",
-                      use_bias=False, name="Conv1")(inputs)
+    x = layers.Conv2D(make_divisible(32 * alpha, 8), 3, strides=early_strides[0],
+                      padding="same", use_bias=False, name="Conv1")(inputs)
     x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="bn_Conv1")(x)
     x = layers.ReLU(6.0, name="Conv1_relu")(x)
     block_id = 0
-    for expansion, channels, repeats, first_stride in V2_STAGES:
+    for stage, (expansion, channels, repeats, first_stride) in enumerate(V2_STAGES):
+        if stage == 1:
+            first_stride = early_strides[1]
         for i in range(repeats):
             prefix = f"block_{block_id}_" if block_id else "expanded_conv_"
             x = inverted_residual(
                 x, make_divisible(int(channels * alpha), 8), prefix,
                 expanded_filters=expansion * x.shape[-1], kernel_size=3,
                 stride=first_stride if i == 0 else 1, activation="relu6",
+                project_activation=bottleneck_activation,
                 names=MOBILENET_V2_NAMES, bn_momentum=0.999,
             )
             block_id += 1
@@ -255,6 +303,8 @@ def mobilenet_v3(
     minimalistic=False,
     include_preprocessing=True,
     dropout=0.2,
+    early_strides=(2, 2),
+    activation=None,
 ):
     """MobileNetV3-Small and -Large (Howard et al. 2019, Tables 1 and 2):
     a 3x3 stride-2 convolution to 16 channels, the bnecks (`V3_SMALL`,
@@ -276,32 +326,50 @@ def mobilenet_v3(
         include_preprocessing: start with keras' `Rescaling(1/127.5,
             offset=-1)`, so the model takes pixels in [0, 255].
         dropout: before the classifier (keras' `dropout_rate`, 0.2).
+        early_strides: the strides of the stem `conv` and of the first
+            strided bneck (the first of Small, the second of Large). The
+            paper's (2, 2) leaves 1x1 after the last stage for 32x32 CIFAR
+            images; (1, 1), the CIFAR variant, leaves 4x4. No weight
+            changes.
+        activation: the activation wherever Tables 1 and 2 write HS, and
+            in the stem and the last two 1x1 layers: by default
+            "hard_swish" ("relu" when `minimalistic`); "swish" is the
+            smooth original that hard-swish replaces (section 5.2), "relu"
+            ReLU throughout. No weight changes.
 
     Layer names are keras' except the SE layers' (module docstring).
     Inputs may be as small as 1x1 (`MIN_SIZE`).
     """
+    early_strides = _check_early_strides(name, early_strides)
     check_arguments(name, input_shape, MIN_SIZE, pooling, weights)
     check_option(name, "size", size, V3_CONFIGS)
     if alpha <= 0:
         raise ValueError(f"{name}: alpha must be positive; got {alpha}.")
     table, last_point = V3_CONFIGS[size]
-    hard_swish = "relu" if minimalistic else "hard_swish"
+    if activation is None:
+        activation = "relu" if minimalistic else "hard_swish"
+    check_option(name, "activation", activation, ("hard_swish", "swish", "relu"))
+    hard_swish = activation
 
     inputs = keras.Input(input_shape)
     x = inputs
     if include_preprocessing:
         x = layers.Rescaling(scale=1.0 / 127.5, offset=-1.0)(x)
-    x = layers.Conv2D(16, 3, strides=2, padding="same", use_bias=False, name="conv")(x)
+    x = layers.Conv2D(16, 3, strides=early_strides[0], padding="same", use_bias=False,
+                      name="conv")(x)
     x = layers.BatchNormalization(epsilon=1e-3, momentum=0.999, name="conv_bn")(x)
     x = activation_layer(x, hard_swish)
+    first_strided = next(i for i, row in enumerate(table) if row[-1] > 1)
     for block_id, (kernel, expansion, channels, se, act, stride) in enumerate(table):
+        if block_id == first_strided:
+            stride = early_strides[1]
         if minimalistic:
             kernel, se, act = min(kernel, 3), False, "RE"
         x = inverted_residual(
             x, make_divisible(channels * alpha), f"expanded_conv_{block_id}_"
             if block_id else "expanded_conv_",
             expanded_filters=make_divisible(x.shape[-1] * expansion), kernel_size=kernel,
-            stride=stride, activation="relu" if act == "RE" else "hard_swish",
+            stride=stride, activation="relu" if act == "RE" else hard_swish,
             se_ratio=0.25 if se else None, se_divisor=8, se_gate="hard_sigmoid",
             names=MOBILENET_V3_NAMES, bn_momentum=0.999,
         )
