@@ -79,7 +79,8 @@ def family(prefixes):
 
 
 def select(tokens=None):
-    """The models to measure, ResNet-50 first, then family by family.
+    """The models to measure: ResNet-50 first, then in the order of `tokens`,
+    each group family by family.
 
     `tokens` are registered names, name prefixes (`densenet`, `regnety`) or
     the words `default`, `issue9`, `issue10` and `all`; None means
@@ -92,7 +93,7 @@ def select(tokens=None):
         "issue9": issue9, "issue10": issue10, "all": issue9 + issue10,
     }
     candidates = issue9 + issue10
-    chosen = set()
+    chosen = []
     for token in tokens or ["default"]:
         matches = groups.get(token) or (
             [token] if token in candidates or token == BASELINE
@@ -102,9 +103,8 @@ def select(tokens=None):
                 f"{token!r} matches no model of issues 9 and 10. Use a registered "
                 f"name, a prefix of one ({', '.join(ISSUE_9 + ISSUE_10)}), or "
                 f"{', '.join(groups)}.")
-        chosen.update(matches)
-    chosen.discard(BASELINE)
-    return [BASELINE] + [name for name in candidates if name in chosen]
+        chosen += [name for name in matches if name not in chosen and name != BASELINE]
+    return [BASELINE] + chosen
 
 
 def measure(name, input_size, repeats, skip_training):
