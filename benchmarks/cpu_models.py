@@ -17,8 +17,8 @@ and v2, RegNet, ConvMixer, ConvNeXt).
 `--models` takes registered names, family prefixes (`densenet`, `regnety`)
 and the words `default`, `issue9`, `issue10` and `all`. The default is
 issue 9's models and the issue 10 models of at most about 1.2 GMACs at
-their input size (`SMALL_ISSUE_10`): EfficientNet-B2 ... B7, EfficientNetV2
-B2 ... L, the larger RegNets, ConvMixer-1536/20 and -768/32 and ConvNeXt-T
+their input size (`SMALL_ISSUE_10`): EfficientNet-B3 ... B7, EfficientNetV2
+B2 ... L, the RegNets from 1.6GF, ConvMixer-1536/20 and -768/32 and ConvNeXt-T
 ... XL are left out, since a batch-64 training step of each takes from
 tens of seconds to minutes on two cores and the largest need many GB of
 memory (ConvNeXt-XL has 350M parameters). Ask for them by name.
@@ -30,13 +30,17 @@ ratios are therefore model against ResNet-50 at their stated inputs, not at
 equal work: read them with the input column. Latency ratios below 1 and
 throughput ratios above 1 mean faster than ResNet-50.
 
-How long it takes, measured on the 2-core machine of benchmarks/README.md
-(shared with other jobs): the default selection with training about 25
-minutes, without training about 8; issue 9's models alone with training
-about 20 minutes. Each timing is the median of `--repeats` calls after two
-warm-up calls; the batch-64 training steps of the DenseNets, Xception and
-ResNet-50 dominate. Peak memory (printed at the end) is about 7 GB, for
-the batch-64 training step of the largest default models at 224.
+How long it takes: on this project's 2-core machine, shared with other
+jobs (load averages of 7 to 16), `--models mobilenet shufflenet densenet
+xception --skip-training --repeats 1` (ResNet-50 and 12 models; the
+`mobilenet` token then selected MobileNet v1 only) took 18 minutes and
+peaked at 2.5 GB of memory; see benchmarks/README.md for that table and a
+run with training. The default selection with training was not run here:
+its time is dominated by the batch-64 training steps of the DenseNets,
+Xception and ResNet-50 at 224 to 299 pixels, several seconds to a minute
+each on two cores. Use `--skip-training`, fewer `--models` or a smaller
+`--input-size` on such a machine. Each timing is the median of `--repeats`
+calls after two warm-up calls.
 
 Figures are printed, never asserted: they depend on the machine and on
 what else runs on it (the machine line gives the cores and load average
@@ -61,9 +65,11 @@ from convnets_tf import analysis, timing  # noqa: E402
 BASELINE = "resnet50"
 ISSUE_9 = ("xception", "densenet", "mobilenet", "shufflenet")
 ISSUE_10 = ("efficientnet", "regnet", "convmixer", "convnext")
-# Issue 10's models of at most about 1.2 GMACs at their default input.
+# Issue 10's models of at most about 1.2 GMACs at their default input
+# (EfficientNetV2-B1's 1.20 the largest; the next, RegNetX-1.6GF, 1.6).
 SMALL_ISSUE_10 = (
-    "efficientnet_b0", "efficientnet_b1", "efficientnet_v2_b0", "efficientnet_v2_b1",
+    "efficientnet_b0", "efficientnet_b1", "efficientnet_b2",
+    "efficientnet_v2_b0", "efficientnet_v2_b1",
     "regnetx_200mf", "regnetx_400mf", "regnetx_800mf",
     "regnety_200mf", "regnety_400mf", "regnety_800mf",
     "convmixer_256_8", "convnext_tiny_patch2",
@@ -82,9 +88,10 @@ def select(tokens=None):
     """The models to measure: ResNet-50 first, then in the order of `tokens`,
     each group family by family.
 
-    `tokens` are registered names, name prefixes (`densenet`, `regnety`) or
-    the words `default`, `issue9`, `issue10` and `all`; None means
-    `default`. A name that matches no model of issues 9 and 10 raises
+    `tokens` are registered names or name prefixes (`densenet`, `regnety`;
+    a name also selects the models it is a prefix of, so `mobilenet` is
+    MobileNet v1, v2 and v3) or the words `default`, `issue9`, `issue10`
+    and `all`; None means `default`. A name that matches no model of issues 9 and 10 raises
     ValueError.
     """
     issue9, issue10 = family(ISSUE_9), family(ISSUE_10)
@@ -95,9 +102,9 @@ def select(tokens=None):
     candidates = issue9 + issue10
     chosen = []
     for token in tokens or ["default"]:
-        matches = groups.get(token) or (
-            [token] if token in candidates or token == BASELINE
-            else [name for name in candidates if name.startswith(token)])
+        # A name is its own prefix: "mobilenet" is MobileNet v1, v2 and v3.
+        matches = groups.get(token) or [
+            name for name in [BASELINE, *candidates] if name.startswith(token)]
         if not matches:
             raise ValueError(
                 f"{token!r} matches no model of issues 9 and 10. Use a registered "

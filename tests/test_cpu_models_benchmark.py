@@ -28,6 +28,9 @@ def test_default_is_issue_9_and_the_small_issue_10_models_after_resnet50():
 
 def test_names_prefixes_and_groups():
     assert cpu_models.select(["shufflenet_v2_x1_0"]) == ["resnet50", "shufflenet_v2_x1_0"]
+    # A name is also the prefix of its family's later models.
+    assert cpu_models.select(["mobilenet"]) == [
+        "resnet50", "mobilenet", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"]
     # In the order asked, a family in registry order.
     assert cpu_models.select(["regnety", "xception"]) == ["resnet50"] + [
         name for name in convnets_tf.list_models() if name.startswith("regnety")] + [
