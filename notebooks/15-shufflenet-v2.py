@@ -432,8 +432,8 @@ for label, net in (("stem_stride=1, stem_pool=False", cifar_full),
 # On a machine without an accelerator the run uses the first 10,240 of the
 # 50,000 training images for 3 epochs at batch 64 (480 steps; smaller
 # batches give BatchNorm's moving averages more steps to follow the
-# weights), about ten minutes for both networks on two cores: a comparison
-# of speed and of early training, not of final accuracy. With a GPU or TPU
+# weights): a comparison of speed and of early training, not of final
+# accuracy. With a GPU or TPU
 # the same cells train on all images for 30 epochs at batch 128. Recipe, strategy, precision, run sizes, resuming and Colab:
 # [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train)
 # in the README.
@@ -518,8 +518,8 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network; {
 # ## 8. Results
 #
 # All numbers here are printed by the cells above. The stored notebook ran
-# on a 2-core CPU heavily shared with other jobs (load averages of 10 to
-# 14 on 2 cores, printed beside each table), float32. Under such load a
+# on a 2-core CPU heavily shared with other jobs (load averages of about
+# 11 to 14 on 2 cores, printed beside each table), float32. Under such load a
 # timing moves by tens of percent between calls, so only large and
 # consistent differences below mean anything.
 #
@@ -536,7 +536,8 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network; {
 #   680.1 ms), the paper's direction and more than its GPU's factor of two;
 #   but two and four groups ran faster than one here (0.81 and 0.52).
 #   `GroupedConv2D` runs each group as its own dense convolution on a CPU,
-#   so a few large groups cost little, and many small ones cost much.
+#   which may be why a few large groups cost little here and many small
+#   ones much.
 # * **G3.** Splitting one convolution into 2, 4 or 8 parallel fragments
 #   made it slower in every case (1.43, 1.15 and 1.38 times), not
 #   monotonically in the number of fragments.
