@@ -62,3 +62,20 @@ def test_unit_passes_half_the_channels_through_and_shuffles():
         shufflenet.shuffle_unit(keras.Input((6, 6, 16)), 32, "bad")
     with pytest.raises(ValueError, match="width_multiplier must be one of"):
         shufflenet.shufflenet_v2(width_multiplier=0.75)
+
+
+@pytest.mark.parametrize("stride, pool, stage4, min_size", [
+    (2, True, 1, 32), (1, True, 2, 16), (2, False, 2, 16), (1, False, 4, 8)])
+def test_cifar_stem_options(stride, pool, stage4, min_size):
+    # Only the stem changes: the same weights, fewer early strides.
+    model = shufflenet.shufflenet_v2(input_shape=(32, 32, 3), num_classes=10,
+                                     width_multiplier=0.5, stem_stride=stride, stem_pool=pool)
+    assert model.get_layer("stage4_block4_shuffle").output.shape[1:3] == (stage4, stage4)
+    assert model.get_layer("conv1_conv").strides == (stride, stride)
+    assert any(layer.name == "pool1" for layer in model.layers) == pool
+    assert trainable_count(model) == TORCHVISION["shufflenet_v2_x0_5"] - 1024 * 990 - 990
+    with pytest.raises(ValueError, match=f"minimum is {min_size}x{min_size}"):
+        shufflenet.shufflenet_v2(input_shape=(min_size - 1, min_size - 1, 3),
+                                 stem_stride=stride, stem_pool=pool)
+    with pytest.raises(ValueError, match="stem_stride must be one of 1, 2"):
+        shufflenet.shufflenet_v2(stem_stride=4)

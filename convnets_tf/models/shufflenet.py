@@ -22,6 +22,14 @@ global average pooling and the classifier. Convolutions have no bias;
 BatchNorm uses PyTorch's epsilon 1e-5. Depthwise convolutions are Keras'
 `DepthwiseConv2D`, fast on CPU (GUIDE.md); the network has no other
 grouped convolution. Strided layers pad symmetrically, as PyTorch does.
+
+For 32x32 CIFAR images the ImageNet stem (a stride-2 convolution and a
+stride-2 max-pooling, 4x before stage 2) leaves stage 4 a 1x1 map. Two
+options change only the stem: `stem_stride=1` makes conv1 stride 1 and
+`stem_pool=False` drops the max-pooling. With both, a 32x32 image reaches
+stage 2 at 32x32 and stage 4 at 4x4 (total stride 8, the maps of the CIFAR
+ResNets); the weights are the same as the ImageNet model's, so the counts
+do not change. No CIFAR variant is registered: pass the options to `build`.
 """
 
 import keras
@@ -106,25 +114,36 @@ def shufflenet_v2(
     weights=None,
     name="shufflenet_v2",
     width_multiplier=1.0,
+    stem_stride=2,
+    stem_pool=True,
 ):
     """ShuffleNet V2 (Ma et al. 2018, Table 5).
 
     Args:
         width_multiplier: 0.5, 1.0, 1.5 or 2.0, Table 5's columns (the
             channels of each stage are tabulated, not computed).
+        stem_stride: conv1's stride, 2 (Table 5) or 1 (for 32x32 inputs).
+        stem_pool: whether the 3x3/2 max-pooling after conv1 is there
+            (Table 5); False for 32x32 inputs. With `stem_stride=1` and
+            `stem_pool=False` the total stride is 8 instead of 32.
 
-    Inputs must be at least 32x32 (total stride 32).
+    Inputs must be at least 32x32 with the ImageNet stem (total stride 32),
+    and at least 32 divided by the stride each option removes.
     """
     check_option(name, "width_multiplier", width_multiplier, STAGE_WIDTHS)
-    check_arguments(name, input_shape, MIN_SIZE, pooling, weights)
+    check_option(name, "stem_stride", stem_stride, (1, 2))
+    check_option(name, "stem_pool", stem_pool, (True, False))
+    min_size = MIN_SIZE // (2 // stem_stride) // (1 if stem_pool else 2)
+    check_arguments(name, input_shape, min_size, pooling, weights)
     widths = STAGE_WIDTHS[width_multiplier]
 
     inputs = keras.Input(input_shape)
-    x, padding = symmetric_pad(inputs, 3, 2, "conv1")
-    x = conv_bn_act(x, widths[0], 3, "conv1", strides=2, padding=padding,
+    x, padding = symmetric_pad(inputs, 3, stem_stride, "conv1")
+    x = conv_bn_act(x, widths[0], 3, "conv1", strides=stem_stride, padding=padding,
                     bn_epsilon=BN_EPSILON)
-    x, padding = symmetric_pad(x, 3, 2, "pool1")
-    x = layers.MaxPooling2D(3, strides=2, padding=padding, name="pool1")(x)
+    if stem_pool:
+        x, padding = symmetric_pad(x, 3, 2, "pool1")
+        x = layers.MaxPooling2D(3, strides=2, padding=padding, name="pool1")(x)
     for stage, (repeats, filters) in enumerate(zip(STAGE_REPEATS, widths[1:4]), start=2):
         for i in range(repeats):
             x = shuffle_unit(x, filters, f"stage{stage}_block{i + 1}",
