@@ -34,7 +34,7 @@ def test_names_prefixes_and_groups():
     # In the order asked, a family in registry order.
     assert cpu_models.select(["regnety", "xception"]) == ["resnet50"] + [
         name for name in convnets_tf.list_models() if name.startswith("regnety")] + [
-        "xception"]
+        "xception", "xception_cifar"]
     assert cpu_models.select(["shufflenet_v2_x1_0", "shufflenet", "resnet50"]) == [
         "resnet50", "shufflenet_v2_x1_0", "shufflenet_v2_x0_5", "shufflenet_v2_x1_5",
         "shufflenet_v2_x2_0"]

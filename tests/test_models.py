@@ -8,7 +8,7 @@ Each check type builds each model once, and only what it needs:
 - `test_headless_pooling`: the two headless models at the small input.
 - `test_training_step_and_round_trips`: the model at the small input (32x32,
   or the minimum where that is larger), reloaded from `.keras` and from
-  `.weights.h5`.
+  `.weights.h5` (not for `SCALED_SIBLINGS`, see there).
 
 The last three, and the default model's forward pass, are for the models of
 at most `FULLY_CHECKED_UP_TO` parameters; the larger variants get their
@@ -351,6 +351,21 @@ MODELS = convnets_tf.list_models()
 # GB peak), and the 86 models' registry checks did not fit CI's budget.
 FULLY_CHECKED_UP_TO = 30_000_000
 FULLY_CHECKED = [name for name in MODELS if REFERENCE_TRAINABLE[name] <= FULLY_CHECKED_UP_TO]
+# Of those, the training and round-trip check skips the models that the
+# same builder makes from the same code with larger numbers only (depth,
+# width, resolution), whose smallest sibling it checks: EfficientNet-B1-B4
+# in B0, V2-B1-B3 in V2-B0 (and V2-S, whose stages differ), DenseNet-169
+# and 201 in 121, the 1.6GF and 3.2GF RegNets in the 200MF-800MF ones. On
+# the 2-core machine under load they took 18 to 153 s each, 13 minutes
+# together, which CI's 25 minutes no longer had room for with issue 9's
+# notebooks; their counts, mixed precision and headless checks stay.
+SCALED_SIBLINGS = {
+    "efficientnet_b1", "efficientnet_b2", "efficientnet_b3", "efficientnet_b4",
+    "efficientnet_v2_b1", "efficientnet_v2_b2", "efficientnet_v2_b3",
+    "densenet169", "densenet201",
+    "regnetx_1_6gf", "regnetx_3_2gf", "regnety_1_6gf", "regnety_3_2gf",
+}
+ROUND_TRIPPED = [name for name in FULLY_CHECKED if name not in SCALED_SIBLINGS]
 
 
 def small_shape(name):
@@ -363,6 +378,7 @@ def small_shape(name):
 def test_registry_is_sorted_and_complete():
     assert MODELS == sorted(MODELS)
     assert set(MODELS) == set(REFERENCE_TRAINABLE) == set(MIN_SIZE)
+    assert SCALED_SIBLINGS <= set(FULLY_CHECKED)
 
 
 def test_unknown_name_suggests_close_matches():
@@ -462,7 +478,7 @@ def test_headless_pooling(name):
     assert pooled.output_shape == (None, features.output_shape[-1])
 
 
-@pytest.mark.parametrize("name", FULLY_CHECKED)
+@pytest.mark.parametrize("name", ROUND_TRIPPED)
 def test_training_step_and_round_trips(name, tmp_path):
     """At the small input with 10 classes (CIFAR-10 as it comes, for every
     model whose minimum allows it): one gradient reaches every weight and is
