@@ -23,6 +23,7 @@ outside a checkout (Colab), which has no `results/` folder.
 import csv
 import datetime
 import json
+import math
 import os
 import platform
 from pathlib import Path
@@ -35,8 +36,7 @@ COLUMNS = (
     "notebook", "label", "model", "parameters", "dataset", "train_images",
     "test_images", "image_size", "epochs", "batch_size", "precision", "optimizer",
     "learning_rate", "final_test_accuracy", "tta_test_accuracy", "best_test_accuracy",
-    "train_seconds",
-    "hardware", "date",
+    "train_seconds", "hardware", "date",
 )
 
 
@@ -73,6 +73,9 @@ def record_run(plan, out_dir, notebook, label):
         raise ValueError(f"{out_dir} has no finished epoch to record; train it first.")
     final_file = out_dir / "final.json"
     final = json.loads(final_file.read_text()) if final_file.exists() else {}
+    # Epochs timed: all of them, except in a run from before `seconds` was
+    # recorded (no time then), or one resumed by an older version.
+    seconds = [row["seconds"] for row in history if not math.isnan(row.get("seconds", math.nan))]
     row = {
         "notebook": notebook, "label": label,
         **{key: definition.get(key) for key in (
@@ -83,7 +86,7 @@ def record_run(plan, out_dir, notebook, label):
         "tta_test_accuracy": round(final["tta_test_accuracy"], 4) if "tta_test_accuracy" in final
         else "",
         "best_test_accuracy": round(max(row["val_accuracy"] for row in history), 4),
-        "train_seconds": round(sum(row.get("seconds", float("nan")) for row in history)),
+        "train_seconds": round(sum(seconds)) if len(seconds) == len(history) else "",
         "hardware": hardware(), "date": datetime.date.today().isoformat(),
     }
     path = results_file(plan)

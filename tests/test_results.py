@@ -60,3 +60,15 @@ def test_an_unfinished_run_is_refused(tmp_path):
     with pytest.raises(ValueError, match="no finished epoch"):
         results.record_run(RunPlan("cpu", None, None, 1, 64, str(tmp_path)), tmp_path,
                            "99-test", "a")
+
+
+def test_a_run_from_before_epoch_timing_has_no_time(tmp_path):
+    (tmp_path / "run.json").write_text(json.dumps({
+        "model": "m", "parameters": 1, "dataset": "cifar10", "train_images": 8,
+        "test_images": 4, "epochs": 2, "batch_size": 4, "precision": "float32",
+        "optimizer": "sgd", "learning_rate": 0.1, "image_size": [32, 32]}))
+    (tmp_path / "history.csv").write_text("epoch,loss,val_accuracy\n0,2.0,0.25\n1,1.5,0.5\n")
+    plan = RunPlan("smoke", 8, 4, 2, 4, str(tmp_path / "smoke"))
+    row = results.record_run(plan, tmp_path, "99-test", "old")
+    assert (row["train_seconds"], row["final_test_accuracy"], row["best_test_accuracy"]) == (
+        "", 0.5, 0.5)
