@@ -9,8 +9,8 @@ Each notebook states its run sizes once and lets the machine pick:
     print(plan)   # one line: mode, images, epochs, batch, where runs go
     data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
 
-The mode is "smoke" when the environment sets `CONVNETS_TF_SMOKE=1` (CI: a
-few hundred images, one epoch, outputs in a temporary directory that is
+The mode is "smoke" when the environment sets `CONVNETS_TF_SMOKE=1` (CI: two
+training batches, one test batch, one epoch, outputs in a temporary directory that is
 removed when the Python process exits), else "accelerator" when TensorFlow
 sees a GPU or TPU, else "cpu".
 """
@@ -22,7 +22,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-SMOKE_DEFAULTS = {"train_images": 512, "test_images": 256, "epochs": 1}
+# Smoke runs only check that every cell runs: two training steps and one
+# test batch cost a few seconds even for the largest CIFAR models.
+SMOKE_BATCH = 32
 _KEYS = ("train_images", "test_images", "epochs", "batch_size")
 _PREFIX = "convnets_tf_smoke_runs_"
 
@@ -74,8 +76,9 @@ def plan_run(cpu, accelerator, smoke=None):
 
     `cpu`, `accelerator` and `smoke` are dicts with the keys `train_images`
     and `test_images` (None: all images; both default to None), `epochs` and
-    `batch_size`. `smoke` defaults to 512 training and 256 test images, one
-    epoch and the cpu batch size; keys given in `smoke` replace those.
+    `batch_size`. `smoke` defaults to one epoch of two batches of training images
+    and one batch of test images, at the cpu batch size capped at 32; keys
+    given in `smoke` replace those.
 
     `runs_dir` is "runs" (git-ignored; point it elsewhere, e.g. Google
     Drive, to keep runs across a Colab reset), except in smoke mode: then a
@@ -88,8 +91,9 @@ def plan_run(cpu, accelerator, smoke=None):
     cpu = _checked("cpu", cpu)
     accelerator = _checked("accelerator", accelerator)
     if smoke_mode():
-        smoke = _checked("smoke", {**SMOKE_DEFAULTS, "batch_size": cpu["batch_size"],
-                                   **(smoke or {})})
+        batch = (smoke or {}).get("batch_size", min(cpu["batch_size"], SMOKE_BATCH))
+        smoke = _checked("smoke", {"train_images": 2 * batch, "test_images": batch,
+                                   "epochs": 1, "batch_size": batch, **(smoke or {})})
         return RunPlan("smoke", **smoke, runs_dir=_temporary_runs_dir())
     if has_accelerator():
         return RunPlan("accelerator", **accelerator, runs_dir="runs")

@@ -583,7 +583,6 @@ from convnets_tf.train import describe_run, get_strategy, train_cifar
 plan = plan_run(
     cpu=dict(train_images=2048, test_images=1000, epochs=2, batch_size=64),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
-    smoke=dict(train_images=256, test_images=128, epochs=1, batch_size=64),
 )
 data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
 EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir

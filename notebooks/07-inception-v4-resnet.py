@@ -593,7 +593,6 @@ MODEL, IMAGE_SIZE = "inception_resnet_v1", 75
 plan = plan_run(
     cpu=dict(train_images=1024, test_images=500, epochs=3, batch_size=32),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
-    smoke=dict(train_images=256, test_images=128, epochs=1, batch_size=64),
 )
 data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
 EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir

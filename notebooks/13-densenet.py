@@ -404,7 +404,6 @@ from convnets_tf.train import describe_run, get_strategy, train_cifar
 plan = plan_run(
     cpu=dict(train_images=10_000, test_images=None, epochs=3, batch_size=64),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
-    smoke=dict(train_images=256, test_images=128, epochs=1, batch_size=64),
 )
 data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system

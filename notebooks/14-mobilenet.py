@@ -358,7 +358,6 @@ from convnets_tf.train import describe_run, get_strategy, train_cifar
 plan = plan_run(
     cpu=dict(train_images=8192, test_images=None, epochs=4, batch_size=128),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
-    smoke=dict(train_images=256, test_images=128, epochs=1),
 )
 data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
 strategy = get_strategy()

@@ -85,7 +85,6 @@ print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
 plan = plan_run(
     cpu=dict(train_images=10_240, test_images=None, epochs=3, batch_size=64),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
-    smoke=dict(train_images=256, test_images=256, epochs=1),
 )
 SMOKE = plan.mode == "smoke"
 BATCH, SIZE, REPEATS, BLOCKS = (1, 14, 2, 2) if SMOKE else (8, 56, 5, 10)   # 56x56: the paper's

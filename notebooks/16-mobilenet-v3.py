@@ -69,7 +69,6 @@ print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
 plan = plan_run(   # the training run of section 6; smoke mode also shrinks the timings
     cpu=dict(train_images=8192, test_images=None, epochs=4, batch_size=128),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
-    smoke=dict(train_images=256, test_images=128, epochs=1),
 )
 smoke = plan.mode == "smoke"
 REPEATS = 3 if smoke else 20

@@ -18,12 +18,14 @@ def test_smoke_mode_is_small_and_temporary(monkeypatch):
     monkeypatch.setenv("CONVNETS_TF_SMOKE", "1")
     plan = plan_run(CPU, ACCELERATOR)
     assert (plan.mode, plan.train_images, plan.test_images, plan.epochs, plan.batch_size) \
-        == ("smoke", 512, 256, 1, 64)
+        == ("smoke", 64, 32, 1, 32)  # two batches, one test batch, batch capped at 32
     assert os.path.isdir(plan.runs_dir) and os.listdir(plan.runs_dir) == []
     assert plan_run(CPU, ACCELERATOR).runs_dir != plan.runs_dir  # a fresh one per plan
-    custom = plan_run(CPU, ACCELERATOR, smoke={"train_images": 128, "batch_size": 32})
+    custom = plan_run(CPU, ACCELERATOR, smoke={"train_images": 128, "batch_size": 16})
     assert (custom.train_images, custom.test_images, custom.epochs, custom.batch_size) \
-        == (128, 256, 1, 32)
+        == (128, 16, 1, 16)
+    small = plan_run({**CPU, "batch_size": 8}, ACCELERATOR)
+    assert (small.train_images, small.test_images, small.batch_size) == (16, 8, 8)
 
 
 def test_cpu_and_accelerator_modes(monkeypatch):
