@@ -22,6 +22,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from convnets_tf.train import has_accelerator
+
 # Smoke runs only check that every cell runs: two training steps and one
 # test batch cost a few seconds even for the largest CIFAR models.
 SMOKE_BATCH = 32
@@ -55,20 +57,6 @@ class RunPlan:
 def smoke_mode():
     """Whether `CONVNETS_TF_SMOKE=1`: CI's tiny runs of every notebook."""
     return os.environ.get("CONVNETS_TF_SMOKE") == "1"
-
-
-def has_accelerator():
-    """Whether TensorFlow sees a GPU or a TPU.
-
-    A Colab TPU shows as a physical device before the TPU system is
-    initialised and as logical devices after.
-    """
-    import tensorflow as tf
-
-    return any(
-        tf.config.list_physical_devices(kind) or tf.config.list_logical_devices(kind)
-        for kind in ("GPU", "TPU")
-    )
 
 
 def plan_run(cpu, accelerator, smoke=None):

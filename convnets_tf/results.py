@@ -24,12 +24,11 @@ import csv
 import datetime
 import json
 import math
-import os
-import platform
 from pathlib import Path
 
 from convnets_tf.files import atomic_path
 from convnets_tf.history import read_rows
+from convnets_tf.train import hardware
 
 RESULTS_FILE = Path(__file__).resolve().parent.parent / "results" / "runs.csv"
 COLUMNS = (
@@ -38,18 +37,6 @@ COLUMNS = (
     "learning_rate", "final_test_accuracy", "tta_test_accuracy", "best_test_accuracy",
     "train_seconds", "hardware", "date",
 )
-
-
-def hardware():
-    """One line naming the machine: its accelerator, else its CPU cores."""
-    import tensorflow as tf
-
-    for kind in ("GPU", "TPU"):
-        devices = tf.config.list_physical_devices(kind)
-        if devices:
-            details = tf.config.experimental.get_device_details(devices[0])
-            return f"{len(devices)}x {details.get('device_name', kind)}"
-    return f"CPU, {os.cpu_count()} cores ({platform.machine()})"
 
 
 def results_file(plan):

@@ -114,10 +114,32 @@ def get_strategy():
 
 
 def has_accelerator():
-    return bool(
-        tf.config.list_logical_devices("TPU")
-        or tf.config.list_logical_devices("GPU")
+    """Whether TensorFlow sees a GPU or a TPU.
+
+    A Colab TPU shows as a physical device before the TPU system is
+    initialised and as logical devices after.
+    """
+    return any(
+        tf.config.list_physical_devices(kind) or tf.config.list_logical_devices(kind)
+        for kind in ("GPU", "TPU")
     )
+
+
+def hardware():
+    """The machine in a few words: its accelerators, else its CPU cores, and
+    the number of workers when `TF_CONFIG` names several."""
+    tpus = tf.config.list_logical_devices("TPU")
+    gpus = tf.config.list_physical_devices("GPU")
+    if tpus:
+        machine = f"{len(tpus)} TPU cores"
+    elif gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        machine = f"{len(gpus)} x {details.get('device_name', 'GPU')}"
+    else:
+        machine = f"{len(os.sched_getaffinity(0))}-core CPU"
+    if cluster_workers() > 1:
+        machine = f"{cluster_workers()} workers, each {machine}"
+    return machine
 
 
 def _auto_precision():
@@ -671,17 +693,6 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
     augmentation) are named when used.
     """
     recipe = full_recipe(**recipe)
-    tpus = tf.config.list_logical_devices("TPU")
-    gpus = tf.config.list_physical_devices("GPU")
-    if tpus:
-        hardware = f"{len(tpus)} TPU cores"
-    elif gpus:
-        details = tf.config.experimental.get_device_details(gpus[0])
-        hardware = f"{len(gpus)} x {details.get('device_name', 'GPU')}"
-    else:
-        hardware = f"{len(os.sched_getaffinity(0))}-core CPU"
-    if cluster_workers() > 1:
-        hardware = f"{cluster_workers()} workers, each {hardware}"
     strategy = strategy or get_strategy()
     replicas = strategy.num_replicas_in_sync
     # TensorFlow's one-device default is a private class, _DefaultDistributionStrategy.
@@ -691,7 +702,7 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
     source = getattr(data, "source", None)
     source = f" ({os.path.basename(source)})" if source else ""
     return (
-        f"{hardware}, {strategy_name} ({replicas} replica{'s' * (replicas != 1)}), "
+        f"{hardware()}, {strategy_name} ({replicas} replica{'s' * (replicas != 1)}), "
         f"{policy}, XLA {'on' if has_accelerator() else 'off'}, "
         f"{len(x_train):,} training / {len(x_test):,} test images{source}, "
         f"{epochs} epoch{'s' * (epochs != 1)}, batch {batch_size}"
