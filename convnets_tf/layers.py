@@ -14,6 +14,9 @@ Keras has none, and is registered for `keras.saving`.
   depth), `LayerScale`, `channel_shuffle`; `make_divisible` rounds channels.
 - Layers: `GroupedConv2D` (grouped convolution fast on CPU),
   `LocalResponseNormalization`.
+- Initialisation from data or to the identity: `whitening_kernel` (a
+  first convolution that whitens image patches), `PartialIdentity` (a
+  convolution that starts by passing its input through).
 
 Hard-sigmoid and hard-swish (MobileNetV3, Howard et al. 2019, section 5.2)
 need nothing here: Keras 3's `"hard_sigmoid"` is ReLU6(x + 3) / 6 and its
@@ -26,6 +29,7 @@ checks this; `keras.ops.hard_sigmoid`'s docstring still describes Keras
 import functools
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
@@ -453,3 +457,61 @@ class GroupedConv2D(layers.Conv2D):
             )
         ]
         return ops.concatenate(outputs, axis=axis)
+
+
+def whitening_kernel(images, patch_size, epsilon=5e-4):
+    """A `patch_size` x `patch_size` convolution kernel that whitens the
+    patches of `images` (Page 2018, "How to train your ResNet"; Jordan 2024,
+    airbench94): the eigenvectors of the patches' second-moment matrix,
+    each divided by the square root of its eigenvalue plus `epsilon` and
+    paired with its negative, so that a ReLU-like activation after it keeps
+    both signs. Largest eigenvalue first.
+
+    `images`: float images as the model sees them (normalised), shape
+    `(N, H, W, C)`. Returns a float32 kernel of shape
+    `(patch_size, patch_size, C, 2 * patch_size**2 * C)`, for a Conv2D with
+    that many filters and "valid" padding, usually frozen.
+    """
+    images = np.asarray(images, np.float32)
+    if images.ndim != 4 or min(images.shape[1:3]) < patch_size:
+        raise ValueError(
+            f"whitening_kernel needs images (N, H, W, C) of at least {patch_size}x"
+            f"{patch_size} pixels, got shape {images.shape}."
+        )
+    channels = images.shape[-1]
+    windows = np.lib.stride_tricks.sliding_window_view(
+        images, (patch_size, patch_size), axis=(1, 2))  # (N, h, w, C, k, k)
+    # Rows ordered (row, column, channel), as Keras flattens a kernel.
+    patches = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, patch_size**2 * channels)
+    moments = patches.T.astype(np.float64) @ patches / len(patches)
+    eigenvalues, eigenvectors = np.linalg.eigh(moments)  # ascending
+    filters = eigenvectors[:, ::-1] / np.sqrt(eigenvalues[::-1] + epsilon)
+    kernel = filters.reshape(patch_size, patch_size, channels, -1)
+    return np.concatenate([kernel, -kernel], axis=-1).astype(np.float32)
+
+
+@keras.saving.register_keras_serializable(package="convnets_tf")
+class PartialIdentity(keras.initializers.Initializer):
+    """A convolution kernel whose first `min(in, out)` filters copy their own
+    input channel (a centred one, zeros elsewhere), as PyTorch's
+    `nn.init.dirac_` on them; the other filters are drawn as PyTorch's
+    default (uniform within 1/sqrt(fan_in)). A stack of such convolutions
+    starts close to passing its input through (airbench94's convolutions,
+    Jordan 2024; the "dirac" ablation there)."""
+
+    def __init__(self, seed=None):
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        height, width, channels_in, channels_out = shape
+        random = keras.initializers.VarianceScaling(
+            1 / 3, "fan_in", "uniform", seed=self.seed)(shape, dtype)
+        kept = min(channels_in, channels_out)
+        identity = np.zeros(shape, np.float32)
+        identity[height // 2, width // 2, np.arange(kept), np.arange(kept)] = 1
+        random_part = np.ones(shape, np.float32)
+        random_part[..., :kept] = 0
+        return random * ops.cast(random_part, random.dtype) + ops.cast(identity, random.dtype)
+
+    def get_config(self):
+        return {"seed": self.seed}

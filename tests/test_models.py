@@ -339,6 +339,15 @@ REFERENCE_TRAINABLE.update({
 MIN_SIZE.update({"convmixer_1536_20": 7, "convmixer_768_32": 7, "convmixer_256_8": 2})
 # (end convmixer)
 
+# airbench
+REFERENCE_TRAINABLE.update({
+    # airbench94's make_net trains 1,971,352 with the whitening bias, which
+    # here stays frozen at zero (24 weights; convnets_tf/models/airbench.py).
+    "airbench94": 1_971_328,
+})
+MIN_SIZE.update({"airbench94": 26})
+# (end airbench)
+
 MODELS = convnets_tf.list_models()
 
 # Models above this many trainable parameters get the count, the default

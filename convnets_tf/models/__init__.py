@@ -1,6 +1,7 @@
 """One module per paper family; importing them fills the registry."""
 
 from convnets_tf.models import (  # noqa: F401
+    airbench,
     alexnet,
     bit,
     bn_inception,
