@@ -148,8 +148,8 @@ print(inspect.getsource(blocks.squeeze_excite))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-large = mobilenet.mobilenet_v3(size="large")
-small = mobilenet.mobilenet_v3(size="small")
+large = convnets_tf.build("mobilenet_v3_large")
+small = convnets_tf.build("mobilenet_v3_small")
 for model in (large, small):
     macs = macs_per_layer(model)
     se_macs = sum(v for k, v in macs.items() if "squeeze_excite" in k)
