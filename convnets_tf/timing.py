@@ -58,14 +58,16 @@ def inference_seconds(model, batch_size=1, repeats=10):
     return median_seconds(lambda: forward(images).numpy(), repeats)
 
 
-def training_images_per_second(model, batch_size=64, repeats=5):
+def training_images_per_second(model, batch_size=64, repeats=5, jit_compile=False):
     """Training images per second: the median time of one SGD step (forward,
     backward, update) on a batch of random images and labels. The model is
     compiled here with plain SGD and cross-entropy, so the figure measures
-    the architecture, not a recipe."""
+    the architecture, not a recipe; `jit_compile` compiles the step with
+    XLA (as `train_cifar` does on a GPU or TPU)."""
     images = tf.constant(_random_input(model, batch_size))
     labels = tf.zeros((batch_size,), "int32")
-    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
+                  jit_compile=jit_compile)
     return batch_size / median_seconds(lambda: model.train_on_batch(images, labels), repeats)
 
 
