@@ -91,7 +91,8 @@ smoke = plan.mode == "smoke"
 # convolution with group width g_i (channels per group), a 1x1 convolution
 # back to w_i. So the body has 16 free numbers (d_i, w_i, b_i, g_i for four
 # stages). The paper's AnyNetX_A samples d_i <= 16, w_i <= 1024 (multiples
-# of 8), b_i in {1, 2, 4} and g_i in {1, 2, ..., 32}, about 10^18 networks.
+# of 8), b_i in {1, 2, 4} and g_i in {1, 2, 4, 8, 16, 32}: (16 x 128 x 3 x
+# 6)^4, about 10^18 networks.
 #
 # **Refining the space (section 3.2).** AnyNetX_B shares one bottleneck
 # ratio across the stages, AnyNetX_C also one group width: the EDFs barely
@@ -141,9 +142,11 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The stage widths differ from the quantised w_j in the last stage (400
-# against 384): the stage width is finally rounded to a multiple of the group
-# width, and torchvision and the authors' pycls round differently there
+# Three of the four stage widths differ from the quantised w_j (24, 152 and
+# 392 become 32, 160 and 400): each stage width is finally rounded to a
+# multiple of the group width, 16 here, so that the groups divide it. On 392
+# (24.5 groups of 16) the two released implementations part: torchvision
+# rounds the half up, to 400, the authors' pycls to the even 24 groups, 384
 # (`generate`'s docstring). Every published model, generated from its six
 # numbers: stage widths and depths, both roundings. The numbers and the
 # published stage tables are in `regnet.CONFIGS` and `tests/test_regnet.py`,
@@ -231,9 +234,9 @@ for name, expected in TORCHVISION.items():
 #   four stages (`regnet.sample_regnet`).
 #
 # The group widths are the one departure beyond size: the paper samples
-# g in 1..32, but a grouped convolution with many narrow groups trains
-# slowly on a CPU (`GroupedConv2D` runs each group as a dense convolution),
-# so here no stage has more than a handful of groups.
+# g in {1, 2, 4, 8, 16, 32}, but a grouped convolution with many narrow
+# groups trains slowly on a CPU (`GroupedConv2D` runs each group as a dense
+# convolution), so here no stage has more than a handful of groups.
 #
 # **The recipe** is the shared one
 # ([How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train)),
@@ -402,7 +405,61 @@ plt.show()
 # %% [markdown]
 # ## 5. Results
 #
-# (Written after the stored run, from its printed outputs.)
+# All numbers here are printed by the cells above. The stored notebook ran
+# on a 2-core CPU shared with other jobs, float32; the load average printed
+# beside each training run and timing was between 4.0 and 14.6.
+#
+# * **The rule.** For RegNetX-400MF the line u_j runs from 24 to 538 over
+#   22 blocks; quantised with w_m = 2.54 it takes four values (24, 64, 152,
+#   392), so the blocks fall into four stages of 1, 2, 7 and 12, and
+#   rounding to the group width gives the stage widths 32, 64, 160 and 400.
+#   All sixteen published configurations, X and Y from 200MF to 32GF,
+#   generate their published stage tables from their six numbers; the two
+#   released implementations disagree on three of them (X-400MF, Y-800MF,
+#   Y-8GF), and the registered models follow torchvision.
+# * **Counts.** RegNetX-400MF has 5,495,976 trainable parameters and
+#   RegNetY-400MF 4,344,144, both equal to torchvision's; they compute
+#   413.8M and 401.8M multiply-adds and 3.17M and 3.89M activations at
+#   224x224. `anynet_macs`, from the stage table alone, gives 413.8M and
+#   401.2M (it leaves out RegNetY's SE, 0.6M).
+# * **The design-space experiment** (8,192 training images, 3 epochs, batch
+#   128, the 2,000 test images; 3 to 6M multiply-adds per network). The
+#   four AnyNetX_A samples reached test errors of 0.539, 0.555, 0.607 and
+#   0.657 (median 0.581), the four RegNetX samples 0.563, 0.568, 0.613 and
+#   0.803 (median 0.591); one test error has a standard error of about
+#   0.011. Seven of the eight networks reached test accuracies between
+#   0.343 and 0.461. The eighth, regnetx_2 (w0 = 8, d = 12; widths 8, 16,
+#   48 and 112), reached 0.197, training accuracy 0.176: its mean training
+#   loss in the first epoch, 2.8998, was above that of a uniform guess over
+#   ten classes (ln 10), so it diverged early at the shared learning rate
+#   and never recovered in three epochs. The EDFs cross, and with four
+#   samples per space they cannot separate the two spaces: this run does
+#   **not** reproduce the paper's finding that the RegNet space is better
+#   than AnyNetX_A. The two best networks, anynetx_a_2 and anynetx_a_0,
+#   were the shallowest (one block per stage, four in all), which may only
+#   mean that shallow networks train fastest in three epochs; eight samples
+#   say nothing about whether the width rule helps. What the run shows is
+#   the method: the same recipe for every sample, the errors turned into a
+#   distribution per space, and how wide those distributions are even
+#   within one cost window. Each network trained in 93 to 309 s, as the
+#   load allowed.
+# * **Activations against FLOPs** (the ten registered RegNets at 224x224,
+#   batch 4, medians of 7 calls, load 6.2 falling to 4.0). Inference time
+#   ran from 41.0 ms (RegNetX-200MF) to 401.5 ms (RegNetX-3.2GF). Its
+#   correlation with multiply-adds was r = 0.914 (Spearman 0.976), with
+#   activations r = 0.915 (0.988), with parameters r = 0.859 (0.939). The
+#   difference between FLOPs and activations is negligible, because across
+#   the published models the two measures themselves correlate at r =
+#   0.981, so timings of these ten networks can hardly tell them apart.
+#   Testing the claim needs networks of equal FLOPs and unequal
+#   activations (and the paper's hardware, GPUs); that test is not made
+#   here. Some pairs are not ordered by any of the measures:
+#   RegNetY-800MF took 156.3 ms against RegNetX-800MF's 88.1 ms at nearly
+#   the same multiply-adds and activations, and RegNetY-1.6GF 259.3 against
+#   128.0 ms, while at 3.2GF the order is reversed (259.7 ms for Y, 401.5
+#   for X). On a shared CPU single medians move with the load, and costs
+#   no measure counts (the SE layers, the number of groups each grouped
+#   convolution is split into on CPU) differ between X and Y.
 #
 # ## 6. Takeaways
 #
@@ -413,7 +470,11 @@ plt.show()
 #   generate each published network's stage widths and depths through a
 #   quantised line, and the package builds every RegNet from them.
 # * A handful of samples per space is enough to run the method end to end,
-#   not to rank spaces: the paper uses hundreds.
+#   not to rank spaces: the paper uses hundreds, and here four per space
+#   gave crossing EDFs and one optimisation failure.
+# * Activations and FLOPs grow together across the published RegNets, so
+#   timing those models alone cannot say which of the two predicts running
+#   time better; on this CPU both ranked the models about equally well.
 #
 # ## References
 #
