@@ -28,6 +28,13 @@ the same property (tests/test_regnet.py), but not registered: at 39M to
 145M parameters each, the registry-wide tests of six more models would
 cost minutes of the CI budget for nothing the smaller ones do not cover.
 
+Every RegNet is built as an `anynet` (section 3.1): free per-stage widths,
+depths, group widths and bottleneck ratios. `sample_anynet` and
+`sample_regnet` draw configurations from the AnyNetX and RegNetX design
+spaces (sections 3.2 and 3.3), within a multiply-add window computed by
+`anynet_macs` without building the model; notebook 19 trains a few. They
+are not registered.
+
 Convolutions have no bias; BatchNorm uses PyTorch's epsilon 1e-5; strided
 layers pad symmetrically, as PyTorch does.
 """
