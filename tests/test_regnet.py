@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import convnets_tf
+from convnets_tf.analysis import count_macs
 from convnets_tf.models import regnet
 
 # Per-stage (widths, depths) as published with the authors' pycls models,
@@ -90,3 +91,72 @@ def test_x_and_y_blocks():
     assert not [layer for layer in x_model.layers if "_se_" in layer.name]
     with pytest.raises(ValueError, match="rounding must be one of"):
         regnet.regnet(rounding="nearest")
+
+
+CIFAR_SPACE = dict(image_size=32, stem_stride=1, macs=(3e6, 6e6))
+
+
+def test_anynet_macs_counts_what_count_macs_counts():
+    # Free per-stage ratios and group widths, the CIFAR layout, and a
+    # RegNet's generated stages at a size where maps round up (stride 2 on 7).
+    sample = dict(stage_widths=(32, 48, 96, 64), stage_depths=(1, 2, 1, 3),
+                  group_widths=(16, 8, 8, 16), bottleneck_ratios=(0.5, 1.0, 0.25, 1.0))
+    model = regnet.anynet(input_shape=(32, 32, 3), num_classes=10, stem_stride=1, **sample)
+    assert regnet.anynet_macs(**sample, image_size=32, stem_stride=1,
+                              num_classes=10) == count_macs(model)
+    widths, depths, groups = regnet.generate(**params("x_200mf"))
+    model = regnet.regnet(input_shape=(56, 56, 3), **regnet.CONFIGS["x_200mf"])
+    assert regnet.anynet_macs(widths, depths, groups, image_size=56) == count_macs(model)
+
+
+def test_sample_anynet_keeps_to_its_space():
+    choices = dict(depths=range(1, 5), widths=range(8, 129, 8), group_widths=(16, 32))
+    first = regnet.sample_anynet(7, **choices, **CIFAR_SPACE)
+    assert first == regnet.sample_anynet(7, **choices, **CIFAR_SPACE)  # seeded
+    rng = np.random.default_rng(0)
+    for shared, increasing in [(False, False), (True, False), (True, True)]:
+        for _ in range(5):
+            c = regnet.sample_anynet(rng, **choices, shared=shared, increasing=increasing,
+                                     **CIFAR_SPACE)
+            assert len(c["stage_widths"]) == len(c["stage_depths"]) == 4
+            assert set(c["stage_depths"]) <= set(range(1, 5))
+            assert all(w % 8 == 0 and 8 <= w <= 128 for w in c["stage_widths"])
+            assert set(c["bottleneck_ratios"]) <= {1.0, 0.5, 0.25}
+            for w, b, g in zip(c["stage_widths"], c["bottleneck_ratios"], c["group_widths"]):
+                assert g in (16, 32) and round(w * b) % g == 0
+            assert 3e6 <= regnet.anynet_macs(**c, image_size=32, stem_stride=1) <= 6e6
+            if shared:
+                assert len(set(c["group_widths"])) == len(set(c["bottleneck_ratios"])) == 1
+            if increasing:
+                assert list(c["stage_widths"]) == sorted(c["stage_widths"])
+                assert list(c["stage_depths"]) == sorted(c["stage_depths"])
+    with pytest.raises(ValueError, match="no draw"):
+        regnet.sample_anynet(0, macs=(1, 2), max_tries=10)
+
+
+def test_sample_regnet_generates_its_stages():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        c = regnet.sample_regnet(rng, depths=range(4, 13), w0=(8, 64), wa=(4, 64),
+                                 group_widths=(16, 32), **CIFAR_SPACE)
+        p = c["params"]
+        assert 4 <= p["depth"] <= 12 and p["w0"] % 8 == 0 and 1.5 <= p["wm"] <= 3.0
+        assert regnet.generate(**p) == (c["stage_widths"], c["stage_depths"],
+                                        c["group_widths"])
+        assert sum(c["stage_depths"]) == p["depth"] and len(c["stage_widths"]) == 4
+        stages = {k: v for k, v in c.items() if k != "params"}
+        assert 3e6 <= regnet.anynet_macs(**stages, image_size=32, stem_stride=1) <= 6e6
+
+
+def test_anynet_rejects_impossible_stages():
+    with pytest.raises(ValueError, match="group width must divide"):
+        regnet.anynet(stage_widths=(32, 64, 96, 128), stage_depths=(1, 1, 1, 1),
+                      group_widths=(16, 16, 64, 16))
+    with pytest.raises(ValueError, match="one entry per stage"):
+        regnet.anynet(stage_widths=(32, 64), stage_depths=(1, 1, 1))
+    with pytest.raises(ValueError, match="one value per stage"):
+        regnet.anynet(stage_widths=(32, 64), stage_depths=(1, 1), group_widths=(16, 16, 16))
+    # Four stages after a stride-1 stem need 16 pixels; the ImageNet layout 32.
+    assert regnet.anynet(input_shape=(16, 16, 3), stem_stride=1).output_shape == (None, 1000)
+    with pytest.raises(ValueError, match="minimum is 32x32"):
+        regnet.regnet(input_shape=(16, 16, 3))

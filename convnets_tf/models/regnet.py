@@ -28,6 +28,13 @@ the same property (tests/test_regnet.py), but not registered: at 39M to
 145M parameters each, the registry-wide tests of six more models would
 cost minutes of the CI budget for nothing the smaller ones do not cover.
 
+Every RegNet is built as an `anynet` (section 3.1): free per-stage widths,
+depths, group widths and bottleneck ratios. `sample_anynet` and
+`sample_regnet` draw configurations from the AnyNetX and RegNetX design
+spaces (sections 3.2 and 3.3), within a multiply-add window computed by
+`anynet_macs` without building the model; notebook 19 trains a few. They
+are not registered.
+
 Convolutions have no bias; BatchNorm uses PyTorch's epsilon 1e-5; strided
 layers pad symmetrically, as PyTorch does.
 """
@@ -145,6 +152,74 @@ def x_block(x, filters, name, stride=1, group_width=1, bottleneck_ratio=1.0, se_
     return layers.Activation("relu", name=f"{name}_out")(y)
 
 
+def anynet(
+    input_shape=(224, 224, 3),
+    num_classes=1000,
+    include_top=True,
+    pooling=None,
+    classifier_activation="softmax",
+    weights=None,
+    name="anynet",
+    stage_widths=(32, 64, 160, 400),
+    stage_depths=(1, 2, 7, 12),
+    group_widths=16,
+    bottleneck_ratios=1.0,
+    se_ratio=0.0,
+    stem_width=STEM_WIDTH,
+    stem_stride=2,
+):
+    """An AnyNet (section 3.1, Figure 3): a stem, stages of X blocks whose
+    width w_i, depth d_i, bottleneck ratio b_i and group width g_i are free
+    per stage, and the classifier. Every RegNet is an AnyNet; the defaults
+    are RegNetX-400MF's generated stages. Not registered: the notebook
+    builds sampled ones (see `sample_anynet`).
+
+    Args:
+        stage_widths, stage_depths: w_i and d_i, one per stage.
+        group_widths, bottleneck_ratios: g_i and the bottleneck ratio, one
+            per stage or one number for all; the bottleneck width is w_i
+            times the ratio (as torchvision and pycls write it: the paper's
+            b_i = 2 is a ratio of 0.5), and g_i must divide it.
+        se_ratio: squeeze-and-excitation in every block (the Y block).
+        stem_width, stem_stride: the 3x3 stem; each stage then halves the
+            resolution in its first block, so inputs must be at least
+            stem_stride * 2 ** stages pixels (32 for ImageNet's layout, 16
+            for a CIFAR layout with `stem_stride=1` and four stages).
+    """
+    stages = len(stage_widths)
+    group_widths = _per_stage(group_widths, stages)
+    bottleneck_ratios = _per_stage(bottleneck_ratios, stages)
+    if not (stages == len(stage_depths) > 0) or min(stage_depths) < 1:
+        raise ValueError(f"{name}: stage_widths and stage_depths need one entry per stage, "
+                         f"depths at least 1; got {stage_widths} and {stage_depths}.")
+    for width, g, b in zip(stage_widths, group_widths, bottleneck_ratios):
+        bottleneck = int(round(width * b))
+        if bottleneck < 1 or bottleneck % g:
+            raise ValueError(f"{name}: the group width must divide the bottleneck width; "
+                             f"stage width {width} x ratio {b} = {bottleneck}, group width {g}.")
+    check_arguments(name, input_shape, stem_stride * 2 ** stages, pooling, weights)
+
+    inputs = keras.Input(input_shape)
+    x, padding = symmetric_pad(inputs, 3, stem_stride, "stem")
+    x = conv_bn_act(x, stem_width, 3, "stem", strides=stem_stride, padding=padding,
+                    bn_epsilon=BN_EPSILON)
+    for stage, (width, blocks, g, b) in enumerate(
+            zip(stage_widths, stage_depths, group_widths, bottleneck_ratios), start=1):
+        for i in range(blocks):
+            x = x_block(x, width, f"stage{stage}_block{i + 1}", stride=2 if i == 0 else 1,
+                        group_width=g, bottleneck_ratio=b, se_ratio=se_ratio)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
+    return make_model(inputs, x, name, weights)
+
+
+def _per_stage(value, stages):
+    if isinstance(value, (int, float)):
+        return (value,) * stages
+    if len(value) != stages:
+        raise ValueError(f"need one value per stage ({stages}); got {value}.")
+    return tuple(value)
+
+
 def regnet(
     input_shape=(224, 224, 3),
     num_classes=1000,
@@ -161,6 +236,7 @@ def regnet(
     bottleneck_ratio=1.0,
     se_ratio=0.0,
     rounding="torchvision",
+    stem_stride=2,
 ):
     """A RegNet generated from its parameters (Radosavovic et al. 2020,
     section 3.3); the defaults are RegNetX-400MF.
@@ -175,24 +251,120 @@ def regnet(
         se_ratio: 0.25 for RegNetY's squeeze-and-excitation; 0 for RegNetX.
         rounding: how stage widths become multiples of the group width,
             "torchvision" or "pycls" (see `generate`).
+        stem_stride: 2 (the paper's); 1 suits 32x32 CIFAR images.
 
-    Inputs must be at least 32x32.
+    Inputs must be at least 32x32 (with `stem_stride=2` and four stages).
     """
     check_option(name, "rounding", rounding, ROUNDINGS)
     widths, depths, groups = generate(depth, w0, wa, wm, group_width, bottleneck_ratio,
                                       rounding)
-    check_arguments(name, input_shape, MIN_SIZE, pooling, weights)
+    return anynet(input_shape, num_classes, include_top, pooling, classifier_activation,
+                  weights, name, stage_widths=widths, stage_depths=depths,
+                  group_widths=groups, bottleneck_ratios=bottleneck_ratio,
+                  se_ratio=se_ratio, stem_stride=stem_stride)
 
-    inputs = keras.Input(input_shape)
-    x, padding = symmetric_pad(inputs, 3, 2, "stem")
-    x = conv_bn_act(x, STEM_WIDTH, 3, "stem", strides=2, padding=padding,
-                    bn_epsilon=BN_EPSILON)
-    for stage, (width, blocks, g) in enumerate(zip(widths, depths, groups), start=1):
+
+def anynet_macs(stage_widths, stage_depths, group_widths=16, bottleneck_ratios=1.0,
+                image_size=224, stem_width=STEM_WIDTH, stem_stride=2, num_classes=1000):
+    """Multiply-adds per image of the `anynet` with these stages (no SE),
+    computed from the shapes alone, without building it: what
+    `analysis.count_macs` counts on the built model (tests/test_regnet.py),
+    cheap enough to sample design spaces at a fixed cost (section 3.2)."""
+    stages = len(stage_widths)
+    group_widths = _per_stage(group_widths, stages)
+    bottleneck_ratios = _per_stage(bottleneck_ratios, stages)
+    size = -(-image_size // stem_stride)
+    macs = size * size * 9 * 3 * stem_width
+    width_in = stem_width
+    for width, blocks, g, b in zip(stage_widths, stage_depths, group_widths,
+                                   bottleneck_ratios):
+        bottleneck = int(round(width * b))
         for i in range(blocks):
-            x = x_block(x, width, f"stage{stage}_block{i + 1}", stride=2 if i == 0 else 1,
-                        group_width=g, bottleneck_ratio=bottleneck_ratio, se_ratio=se_ratio)
-    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
-    return make_model(inputs, x, name, weights)
+            size_in, size = size, (-(-size // 2) if i == 0 else size)
+            macs += size_in * size_in * width_in * bottleneck  # 1x1 a
+            macs += size * size * 9 * bottleneck * g  # grouped 3x3 b
+            macs += size * size * bottleneck * width  # 1x1 c
+            if i == 0:  # the first block always strides: a projection shortcut
+                macs += size * size * width_in * width  # strided projection
+            width_in = width
+    return macs + width_in * num_classes
+
+
+def _rng(seed):
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def sample_anynet(seed, stages=4, depths=range(1, 17), widths=range(8, 1025, 8),
+                  bottleneck_ratios=(1.0, 0.5, 0.25), group_widths=(1, 2, 4, 8, 16, 32),
+                  shared=False, increasing=False, macs=None, image_size=224, stem_stride=2,
+                  max_tries=100_000):
+    """One configuration drawn from an AnyNetX design space (section 3.2),
+    a dict of `anynet` options.
+
+    Each stage's depth, width, bottleneck ratio and group width is drawn
+    uniformly from the choices given; the defaults are AnyNetX_A's (d_i <=
+    16, w_i <= 1024 in multiples of 8, b_i in {1, 2, 4}, written here as
+    ratios 1, 1/2, 1/4, g_i in {1, 2, ..., 32}). `shared=True` uses one
+    ratio and one group width for all stages (AnyNetX_B and _C);
+    `increasing=True` keeps only widths and depths that do not decrease from
+    stage to stage (AnyNetX_D and _E). Draws whose group width does not
+    divide the bottleneck width, or whose multiply-adds (`anynet_macs` at
+    `image_size` and `stem_stride`) fall outside `macs` = (low, high), are
+    rejected and drawn again, as the paper samples within a flop regime.
+    `seed` is an int or a `np.random.Generator`.
+    """
+    rng = _rng(seed)
+    depths, widths = list(depths), list(widths)
+    for _ in range(max_tries):
+        d = [int(rng.choice(depths)) for _ in range(stages)]
+        w = [int(rng.choice(widths)) for _ in range(stages)]
+        n = 1 if shared else stages
+        b = [float(rng.choice(bottleneck_ratios)) for _ in range(n)] * (stages // n)
+        g = [int(rng.choice(group_widths)) for _ in range(n)] * (stages // n)
+        if increasing and (d != sorted(d) or w != sorted(w)):
+            continue
+        if any(int(round(wi * bi)) < 1 or int(round(wi * bi)) % gi
+               for wi, bi, gi in zip(w, b, g)):
+            continue
+        config = dict(stage_widths=tuple(w), stage_depths=tuple(d), group_widths=tuple(g),
+                      bottleneck_ratios=tuple(b))
+        if macs is None or macs[0] <= anynet_macs(
+                **config, image_size=image_size, stem_stride=stem_stride) <= macs[1]:
+            return config
+    raise ValueError(f"sample_anynet: no draw in {max_tries} met the constraints (macs={macs}).")
+
+
+def sample_regnet(seed, depths=range(12, 29), w0=(8, 256), wa=(8, 256), wm=(1.5, 3.0),
+                  group_widths=(1, 2, 4, 8, 16, 32), stages=4, macs=None, image_size=224,
+                  stem_stride=2, max_tries=100_000):
+    """One configuration drawn from the RegNetX design space (section 3.3),
+    a dict of `anynet` options and its (d, w_0, w_a, w_m, g) under "params".
+
+    d uniform over `depths`; w_0 (a multiple of 8), w_a and w_m
+    log-uniform in their (low, high) ranges, as pycls samples them; g
+    uniform over `group_widths`; bottleneck ratio 1. The stages come from
+    `generate`; draws with other than `stages` stages, or outside `macs`,
+    are drawn again.
+    """
+    rng = _rng(seed)
+
+    def log_uniform(low, high):
+        return float(np.exp(rng.uniform(np.log(low), np.log(high))))
+
+    for _ in range(max_tries):
+        params = dict(depth=int(rng.choice(list(depths))),
+                      w0=int(round(log_uniform(*w0) / QUANTUM) * QUANTUM) or QUANTUM,
+                      wa=round(log_uniform(*wa), 2), wm=round(log_uniform(*wm), 2),
+                      group_width=int(rng.choice(group_widths)))
+        widths, stage_depths, groups = generate(**params)
+        if len(widths) != stages:
+            continue
+        config = dict(stage_widths=widths, stage_depths=stage_depths, group_widths=groups,
+                      bottleneck_ratios=(1.0,) * stages)
+        if macs is None or macs[0] <= anynet_macs(
+                **config, image_size=image_size, stem_stride=stem_stride) <= macs[1]:
+            return {**config, "params": params}
+    raise ValueError(f"sample_regnet: no draw in {max_tries} met the constraints (macs={macs}).")
 
 
 for _size in REGISTERED:
