@@ -248,11 +248,11 @@ del anchor
 #
 # | | authors' CIFAR-10 script | here (CPU run) |
 # |---|---|---|
-# | model | ConvMixer-256/8 | ConvMixer-`WIDTH`/`DEPTH` |
+# | model | ConvMixer-256/8 | ConvMixer-64/4 (`WIDTH`, `DEPTH` below) |
 # | data | 50,000 images, 25 epochs | `plan` below: a subset, a few epochs |
-# | optimiser | AdamW, one-cycle to 0.05, weight decay 0.005, gradient clipping | AdamW, warmup to 0.01 then cosine decay, weight decay 0.05 |
+# | optimiser | AdamW, one-cycle schedule to 0.05, weight decay 0.005 | AdamW, warmup to 0.01 then cosine decay, weight decay 0.05 |
 # | batch | 512 | 64 (more steps in a short run) |
-# | augmentation | random resized crop, flip, RandAugment | 4-pixel-padded crop, flip |
+# | augmentation | flip, RandAugment (2 operations, magnitude 12) | 4-pixel-padded crop, flip |
 # | other | mixed precision | label smoothing 0.1, BatchNorm momentum 0.9 (short run) |
 
 # %%
