@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import convnets_tf
+from convnets_tf.analysis import count_macs, receptive_field
 from convnets_tf.models import convmixer
 
 
@@ -54,3 +55,28 @@ def test_residual_around_the_depthwise_step_only():
     # The addition reads the layer's input and the depthwise branch.
     sources = {t._keras_history.operation.name for t in add.input}
     assert sources == {block.layers[0].name, "l_depthwise_bn"}
+
+
+def test_released_patch_14_model_and_mult_adds():
+    """The third released ImageNet model, ConvMixer-1024/20 with patch 14 and
+    kernel 9 (the authors' repository: 24.4M parameters), built from the
+    options; mult-adds are the convolutions' weights times positions."""
+    model = convmixer.convmixer(input_shape=(224, 224, 3), width=1024, depth=20,
+                                patch_size=14, kernel_size=9)
+    assert trainable_count(model) == hand_count(1024, 20, 14, 9, 1000)
+    assert round(trainable_count(model) / 1e6, 1) == 24.4
+    positions = (224 // 14) ** 2
+    expected = positions * (14 * 14 * 3 * 1024 + 20 * (81 * 1024 + 1024 * 1024)) + 1024 * 1000
+    assert count_macs(model) == expected
+
+
+@pytest.mark.parametrize("k, p", [(3, 2), (5, 2), (9, 2), (5, 1), (5, 4)])
+def test_receptive_field_grows_by_k_minus_1_times_p_per_layer(k, p):
+    model = convmixer.convmixer(input_shape=(32, 32, 3), num_classes=10, width=8, depth=4,
+                                patch_size=p, kernel_size=k)
+    assert receptive_field(model) == p + 4 * (k - 1) * p
+
+
+def test_input_smaller_than_a_patch_is_refused():
+    with pytest.raises(ValueError):
+        convmixer.convmixer(input_shape=(4, 4, 3), patch_size=7)
