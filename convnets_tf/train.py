@@ -765,7 +765,8 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
              recipe["bn_reestimate"]),
             (f"test-time augmentation (flip, translate {recipe['tta_translate']})"
              if recipe["tta_translate"] else "test-time augmentation (flip)", recipe["tta"]),
-            (_describe_progressive(epochs, recipe), recipe["image_sizes"]),
+            (recipe["image_sizes"] and _describe_progressive(epochs, recipe),
+             recipe["image_sizes"]),
         ) if used)
     )
 
