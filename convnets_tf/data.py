@@ -9,6 +9,7 @@ augment whole batches at once instead of mapping over single images, which
 is several times faster on CPU hosts.
 """
 
+import numbers
 import os
 from pathlib import Path
 
@@ -202,11 +203,12 @@ def _download(name, cached):
 
 
 def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
-                 num_classes=None, outputs=None):
+                 num_classes=None, outputs=None, translate=4):
     """Builds a batched `tf.data.Dataset` of normalised images and targets.
 
-    Training pipelines reshuffle every epoch, apply random 4-pixel-padded
-    crops and horizontal flips, and drop the last partial batch so batch
+    Training pipelines reshuffle every epoch, apply random crops of the
+    images padded by `translate` pixels (4) and horizontal flips, and
+    drop the last partial batch so batch
     shapes are static (as XLA and TPUs want). Evaluation pipelines keep every
     example in order, unaugmented. One pass over the dataset is one epoch.
     `train_cifar` asks for exactly what its compiled model consumes, so the
@@ -226,6 +228,11 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
             length (label smoothing needs them).
         outputs: a multi-output model's output names; each output gets the
             same targets, as a dict.
+        translate: the largest shift, in pixels of the stored images, of
+            the random crops of training batches (the images are padded
+            with zeros by this much on each side); 0 for flips only. A
+            progressive run (`train_cifar(..., image_sizes=...)`) grows
+            it with the image size, as an augmentation magnitude.
 
     Returns:
         A dataset of `(float32 images, targets)` batches; targets are int32
@@ -233,6 +240,10 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
     """
     # Captured as NumPy arrays, they would become graph constants copied for
     # every batch: over 10x slower than sharing these tensors.
+    if isinstance(translate, bool) or not isinstance(translate, numbers.Integral) \
+            or translate < 0:
+        raise ValueError(f"translate must be a whole number of pixels, 0 or more (the "
+                         f"default is 4), got {translate!r}.")
     images = tf.convert_to_tensor(x)
     labels = tf.convert_to_tensor(np.asarray(y, np.int32))
     height, width = x.shape[1:3]
@@ -268,10 +279,11 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
     @tf.function(jit_compile=True)
     def augment(batch, random_seed):
         n = tf.shape(batch)[0]
-        padded = tf.pad(batch, [[0, 0], [4, 4], [4, 4], [0, 0]])
+        padded = tf.pad(batch, [[0, 0], [translate, translate], [translate, translate],
+                                [0, 0]])
         crop_seed, flip_seed = tf.unstack(tf.random.split(random_seed))
         offsets = tf.random.stateless_uniform(
-            [n, 2], crop_seed, maxval=9, dtype=tf.int32
+            [n, 2], crop_seed, maxval=2 * translate + 1, dtype=tf.int32
         )
         flip = tf.random.stateless_uniform([n, 1], flip_seed) < 0.5
         rows = offsets[:, :1] + tf.range(height)

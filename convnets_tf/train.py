@@ -44,6 +44,9 @@ RUN_FILES = ("run.json", "history.csv", "best.keras", "model.keras", "final.json
              "curves.png")
 # Test-time translations beyond a few pixels only show the model border.
 MAX_TTA_TRANSLATE = 8
+# Random-crop translation of training images (`make_dataset`'s default is
+# 4); a progressive run may set it per stage, up to this.
+MAX_TRANSLATE = 8
 
 
 def _tpu_resolver():
@@ -195,7 +198,7 @@ def _check_flag(what, value):
 def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
                 label_smoothing=0.1, warmup_epochs=None, loss_weights=None,
                 bn_momentum=None, bn_reestimate=0, use_ema=False, ema_momentum=0.99,
-                tta=False, tta_translate=0):
+                tta=False, tta_translate=0, image_sizes=None, translations=None):
     """The recipe's settings, checked, with the optimizer's defaults filled in
     (see `compile_model` and `train_cifar`); they are also part of a run's
     definition."""
@@ -233,6 +236,7 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
     if tta_translate and not tta:
         raise ValueError("tta_translate needs tta=True (--tta): translations are "
                          "test-time augmentation.")
+    image_sizes, translations = _check_progressive(image_sizes, translations)
     return {
         "optimizer": optimizer, "learning_rate": learning_rate,
         "weight_decay": default_decay if weight_decay is None else weight_decay,
@@ -240,7 +244,65 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
         "loss_weights": loss_weights, "bn_momentum": bn_momentum,
         "bn_reestimate": int(bn_reestimate), "use_ema": use_ema,
         "ema_momentum": ema_momentum, "tta": tta, "tta_translate": int(tta_translate),
+        "image_sizes": image_sizes, "translations": translations,
     }
+
+
+def _whole_numbers(value):
+    return isinstance(value, (list, tuple)) and len(value) > 0 and all(
+        isinstance(item, numbers.Integral) and not isinstance(item, bool) for item in value)
+
+
+def _check_progressive(image_sizes, translations):
+    """Checks a progressive schedule (see `progressive_stages`); returns it
+    as lists of ints, or (None, None) for a run at one size."""
+    if image_sizes is None:
+        if translations is not None:
+            raise ValueError("translations needs image_sizes: give one training image size "
+                             "per stage, such as image_sizes=[16, 24, 32].")
+        return None, None
+    if not _whole_numbers(image_sizes) or not all(
+            1 <= size <= MAX_IMAGE_SIZE for size in image_sizes):
+        raise ValueError(
+            f"image_sizes must be a list of training image sizes from 1 to {MAX_IMAGE_SIZE} "
+            f"pixels, one per stage, such as [16, 24, 32]; got {image_sizes!r}.")
+    if translations is None:
+        return [int(size) for size in image_sizes], None
+    if not _whole_numbers(translations) or len(translations) != len(image_sizes) \
+            or not all(0 <= pixels <= MAX_TRANSLATE for pixels in translations):
+        raise ValueError(
+            f"translations must be a list of random-crop shifts from 0 to {MAX_TRANSLATE} "
+            f"pixels, one per stage of image_sizes {list(image_sizes)} (the fixed recipe's "
+            f"is 4), such as [0, 2, 4]; got {translations!r}.")
+    return [int(size) for size in image_sizes], [int(pixels) for pixels in translations]
+
+
+def progressive_stages(epochs, image_sizes, translations=None):
+    """The stages of progressive learning (Tan and Le 2021, section 4.2,
+    Algorithm 1): the run's epochs split into `len(image_sizes)` stages of
+    equal length (where they do not divide, the first ones are an epoch
+    shorter), stage i training on images resized to `image_sizes[i]` with
+    random crops shifted by up to `translations[i]` pixels (default: the
+    fixed recipe's 4 in every stage), the regularisation that the paper
+    grows with the size.
+
+    Returns:
+        A list of `(first_epoch, end_epoch, image_size, translate)`, epochs
+        counted from 0, `end_epoch` excluded.
+    """
+    image_sizes, translations = _check_progressive(image_sizes, translations)
+    if image_sizes is None:
+        raise ValueError("progressive_stages needs image_sizes, one per stage, "
+                         "such as [16, 24, 32].")
+    stages = len(image_sizes)
+    if stages > epochs:
+        raise ValueError(
+            f"image_sizes {image_sizes} has {stages} stages but the run has {epochs} "
+            f"epoch{'s' * (epochs != 1)}; give at most one size per epoch.")
+    bounds = [stage * epochs // stages for stage in range(stages + 1)]
+    translations = translations or [4] * stages
+    return [(bounds[i], bounds[i + 1], image_sizes[i], translations[i])
+            for i in range(stages)]
 
 
 def compile_model(model, steps_per_epoch, epochs, **recipe):
@@ -396,11 +458,12 @@ def tta_views(x, translate=0):
     return views
 
 
-def predict_main(model, x, batch_size=256):
+def predict_main(model, x, batch_size=256, image_size=None):
     """The main output's class probabilities for uint8 images `x`,
-    normalised (and resized to the model's input) as in training."""
+    normalised (and resized to `image_size`, by default the model's input
+    size) as in training."""
     dataset = make_dataset(x, np.zeros(len(x), np.int64), batch_size, training=False,
-                           image_size=model.input_shape[1:3])
+                           image_size=image_size or model.input_shape[1:3])
     predictions = model.predict(dataset, verbose=0)
     if isinstance(predictions, dict):
         predictions = predictions[output_names(model)[0]]
@@ -713,8 +776,17 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
              recipe["bn_reestimate"]),
             (f"test-time augmentation (flip, translate {recipe['tta_translate']})"
              if recipe["tta_translate"] else "test-time augmentation (flip)", recipe["tta"]),
+            (recipe["image_sizes"] and _describe_progressive(epochs, recipe),
+             recipe["image_sizes"]),
         ) if used)
     )
+
+
+def _describe_progressive(epochs, recipe):
+    stages = progressive_stages(epochs, recipe["image_sizes"], recipe["translations"])
+    return ("progressive learning: " + ", ".join(
+        f"{size}x{size} (crop shift {shift}) for {end - first} epoch{'s' * (end - first != 1)}"
+        for first, end, size, shift in stages))
 
 
 def check_run(epochs, batch_size, out_dir, **recipe):
@@ -727,6 +799,8 @@ def check_run(epochs, batch_size, out_dir, **recipe):
     _check_count("epochs", epochs)
     _check_count("batch size", batch_size)
     recipe = full_recipe(**recipe)
+    if recipe["image_sizes"]:
+        progressive_stages(epochs, recipe["image_sizes"], recipe["translations"])
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -750,15 +824,17 @@ def check_image_size(size):
         )
 
 
-def _run_definition(model, data, batch_size, epochs, recipe):
-    """What makes a run this run: a rerun must match it to resume it."""
+def _run_definition(model, data, batch_size, epochs, recipe, image_size):
+    """What makes a run this run: a rerun must match it to resume it.
+    `image_size` is the size it is tested at (and a progressive run ends
+    at); its schedule is in the recipe."""
     import convnets_tf
 
     definition = {
         "model": model.name, "parameters": model.count_params(),
         "dataset": getattr(data, "name", None),
         "train_images": len(data[0][0]), "test_images": len(data[1][0]),
-        "image_size": model.input_shape[1:3], "batch_size": batch_size,
+        "image_size": image_size, "batch_size": batch_size,
         "epochs": epochs, "precision": model.dtype_policy.name, **recipe,
         # Recorded, not compared: an upgrade may resume a run.
         "version": convnets_tf.__version__,
@@ -844,6 +920,15 @@ def train_cifar(
     deletes the old run first. So a finished run is not extended by a larger
     `epochs`: its cosine schedule has already decayed to zero at its end.
 
+    Progressive learning (Tan and Le 2021, section 4): with
+    `image_sizes=[16, 24, 32]` the epochs are split into that many equal
+    stages (`progressive_stages`), each training on images resized to its
+    size, and with `translations=[0, 2, 4]` on random crops shifted by up
+    to that many pixels (default 4 throughout), so that the augmentation
+    grows with the size; the test images are evaluated at the last size.
+    The model must take any size (`input_shape=(None, None, 3)`). The
+    schedule is part of the run's definition: a resumed run continues it.
+
     At the end, with `use_ema`, the model gets the averaged weights; with
     `bn_reestimate=N`, its BatchNorm statistics are recomputed over N
     batches of training images (at most an epoch's; unaugmented, a fixed
@@ -870,7 +955,8 @@ def train_cifar(
             nothing (not even the resuming line).
         restart: delete a previous run in `out_dir` and start over.
         **recipe: see `full_recipe`; passed to `compile_model` (optimizer,
-            learning_rate, loss_weights, bn_momentum, use_ema, ...), and
+            learning_rate, loss_weights, bn_momentum, use_ema, ...),
+            image_sizes and translations, the progressive schedule, and
             bn_reestimate, tta and tta_translate, applied at the end.
 
     Returns:
@@ -891,6 +977,15 @@ def train_cifar(
     image_size = model.input_shape[1:3]
     if None not in image_size:
         check_image_size(max(image_size))
+    if recipe["image_sizes"]:
+        if image_size != (None, None):
+            raise ValueError(
+                f"image_sizes (progressive learning) needs a model that takes any image "
+                f"size, built with input_shape=(None, None, channels); {model.name} takes "
+                f"{image_size[0]}x{image_size[1]} only.")
+        stages = progressive_stages(epochs, recipe["image_sizes"], recipe["translations"])
+        # Tested at the size it ends training at.
+        image_size = (recipe["image_sizes"][-1],) * 2
     names = output_names(model)
     num_classes = model.outputs[0].shape[-1]
     (x_train, y_train), (x_test, y_test) = check_arrays(
@@ -903,7 +998,11 @@ def train_cifar(
             f"batch_size {batch_size} is larger than the {len(x_train)} "
             "training images; use a smaller batch."
         )
-    definition = _run_definition(model, data, batch_size, epochs, recipe)
+    if None in image_size:  # a model that takes any size gets the data's
+        image_size = x_train.shape[1:3]
+    if not recipe["image_sizes"]:
+        stages = [(0, epochs, image_size, 4)]
+    definition = _run_definition(model, data, batch_size, epochs, recipe, image_size)
     _check_definition(out_dir, definition)
     with strategy.scope():
         compile_model(model, steps_per_epoch, epochs, **recipe)
@@ -916,28 +1015,40 @@ def train_cifar(
     # targets for each of its outputs.
     targets = dict(image_size=image_size, num_classes=num_classes, outputs=names)
     workers = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-    # Workers of a cluster each keep their share of the same shuffled batches.
-    train_ds = make_dataset(x_train, y_train, batch_size, training=True,
-                            seed=0 if workers else None, **targets)
     test_ds = make_dataset(x_test, y_test, batch_size, training=False, **targets)
-    if workers:
-        _build_for_workers(model, strategy, train_ds)
-    model.fit(
-        train_ds,
-        validation_data=test_ds,
-        epochs=epochs,
-        callbacks=training_callbacks(
-            out_dir, names[0] if len(names) > 1 else None, steps_per_epoch * batch_size,
-            ema=recipe["use_ema"],
-        ) + [
-            # Recorded once the backup, if any, was restored into this model:
-            # a folder from before run.json existed must not get a wrong one.
-            keras.callbacks.LambdaCallback(
-                on_train_begin=lambda logs: _record_definition(out_dir, definition)),
-        ],
-        verbose=verbose,
-        shuffle=False,  # the dataset reshuffles itself every epoch
-    )
+    callbacks = training_callbacks(
+        out_dir, names[0] if len(names) > 1 else None, steps_per_epoch * batch_size,
+        ema=recipe["use_ema"],
+    ) + [
+        # Recorded once the backup, if any, was restored into this model:
+        # a folder from before run.json existed must not get a wrong one.
+        keras.callbacks.LambdaCallback(
+            on_train_begin=lambda logs: _record_definition(out_dir, definition)),
+    ]
+    # One `fit` per stage of a progressive run (one in all otherwise), each
+    # with its stage's images; the learning rate schedule, the optimizer and
+    # the callbacks run on across them. A resumed run skips the finished
+    # stages, and the backup restores where the current one stopped. A
+    # finished run still calls `fit` once: its backup holds the weights.
+    built_for_workers = False
+    for first, end, size, translate in [
+            stage for stage in stages if stage[1] > done] or stages[-1:]:
+        # Workers of a cluster each keep their share of the same shuffled batches.
+        train_ds = make_dataset(x_train, y_train, batch_size, training=True,
+                                seed=0 if workers else None, translate=translate,
+                                **{**targets, "image_size": size})
+        if workers and not built_for_workers:
+            _build_for_workers(model, strategy, train_ds)
+            built_for_workers = True
+        model.fit(
+            train_ds,
+            validation_data=test_ds,
+            initial_epoch=first,
+            epochs=end,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,  # the dataset reshuffles itself every epoch
+        )
     # `fit` has put the EMA weights, if any, into the model.
     final = {"ema": recipe["use_ema"], "bn_reestimate": 0}
     if recipe["bn_reestimate"]:
@@ -949,7 +1060,7 @@ def train_cifar(
     with atomic_path(out_dir / "model.keras") as partial:
         model.save(partial)
     views = tta_views(x_test, recipe["tta_translate"]) if recipe["tta"] else [x_test]
-    predictions = [predict_main(model, view, batch_size) for view in views]
+    predictions = [predict_main(model, view, batch_size, image_size) for view in views]
     final["test_accuracy"] = _accuracy(predictions[0], y_test)
     if recipe["tta"]:
         final["tta_views"] = len(views)
