@@ -349,6 +349,10 @@ MIN_SIZE.update({"airbench94": 26})
 # (end airbench)
 
 MODELS = convnets_tf.list_models()
+# The models whose top flattens the last feature map into dense layers; every
+# other model takes any input size (None) with its top too.
+FLAT_TOPS = {"airbench94", "alexnet", "alexnet_cifar", "lenet5", "lenet5_modern",
+             "vgg11", "vgg13", "vgg16", "vgg16_cifar", "vgg19"}
 
 # Models above this many trainable parameters get the count, the default
 # output's shape and the argument checks only, which is one build. Their
@@ -455,6 +459,9 @@ def test_arguments_are_checked(name):
                           pooling="mean")
     with pytest.raises(ValueError, match="not a file"):
         convnets_tf.build(name, weights="no/such/file.weights.h5")
+    if name in FLAT_TOPS:  # dense layers on the flattened map need its size
+        with pytest.raises(ValueError, match="needs a fixed input size"):
+            convnets_tf.build(name, input_shape=(None, None, 3))
     if name not in IMAGENET_WEIGHTS:  # those load files: test_weights.py
         with pytest.raises(ValueError, match="no ImageNet weights"):
             convnets_tf.build(name, weights="imagenet")
@@ -477,14 +484,18 @@ def test_smallest_input_under_mixed_float16(name):
 
 @pytest.mark.parametrize("name", FULLY_CHECKED)
 def test_headless_pooling(name):
-    """Without the top: feature maps, or pooled features, at the small input
-    (so 32x32 CIFAR images for every model whose minimum allows them)."""
+    """Without the top: feature maps at the small input (so 32x32 CIFAR
+    images for every model whose minimum allows them), and pooled features
+    from a model built for any input size (None, as progressive learning
+    needs), called at the small input."""
     shape = small_shape(name)
     features = convnets_tf.build(name, input_shape=shape, include_top=False)
     assert len(features.output_shape) == 4
-    pooled = convnets_tf.build(name, input_shape=shape, include_top=False,
+    pooled = convnets_tf.build(name, input_shape=(None, None, 3), include_top=False,
                                pooling="avg")
-    assert pooled.output_shape == (None, features.output_shape[-1])
+    channels = features.output_shape[-1]
+    assert pooled.output_shape == (None, channels)
+    assert pooled(np.zeros((1, *shape), "float32")).shape == (1, channels)
 
 
 @pytest.mark.parametrize("name", ROUND_TRIPPED)

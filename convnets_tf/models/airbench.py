@@ -82,7 +82,7 @@ def airbench(
     """
     if len(widths) != 3 or min(widths) < 1:
         raise ValueError(f"{name}: widths must be three positive channel counts; got {widths}.")
-    check_arguments(name, input_shape, 26, pooling, weights)
+    check_arguments(name, input_shape, 26, pooling, weights, fixed_size=include_top)
     inputs = keras.Input(input_shape)
     channels = input_shape[-1]
     whiten = layers.Conv2D(2 * WHITENING_PATCH**2 * channels, WHITENING_PATCH,

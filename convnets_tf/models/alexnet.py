@@ -52,7 +52,8 @@ def alexnet(
     the paper's N(0, 0.01) with unit biases, which stalls without its
     hand-tuned schedule.
     """
-    check_arguments(name, input_shape, 15 if cifar_stem else 67, pooling, weights)
+    check_arguments(name, input_shape, 15 if cifar_stem else 67, pooling, weights,
+                    fixed_size=include_top)
     groups = 2 if two_tower else 1
 
     inputs = keras.Input(input_shape)

@@ -8,10 +8,12 @@ from convnets_tf import weights as imagenet
 from convnets_tf.layers import POOLINGS
 
 
-def check_arguments(name, input_shape, min_size, pooling, weights):
+def check_arguments(name, input_shape, min_size, pooling, weights, fixed_size=False):
     """Rejects impossible arguments before TensorFlow fails deep inside.
 
-    `min_size` is the smallest height and width the model accepts.
+    `min_size` is the smallest height and width the model accepts; a None
+    height or width accepts any size, unless `fixed_size` (a top that
+    flattens the feature map into dense layers).
     """
     if len(input_shape) != 3:
         raise ValueError(
@@ -20,7 +22,14 @@ def check_arguments(name, input_shape, min_size, pooling, weights):
         )
     height, width, _ = input_shape
     size = max(min_size, 32)
-    if height < min_size or width < min_size:
+    if fixed_size and None in (height, width):
+        raise ValueError(
+            f"{name}: its top flattens the feature map into dense layers, which needs a "
+            f"fixed input size; give input_shape=(height, width, channels), or build it "
+            f"with include_top=False to take any size."
+        )
+    # None: any size, checked when the model is called (progressive learning).
+    if any(side is not None and side < min_size for side in (height, width)):
         raise ValueError(
             f"{name}: input size {height}x{width} is too small; the minimum "
             f"is {min_size}x{min_size}. Build it at input_shape=({size}, "

@@ -119,7 +119,7 @@ def lenet5(
     has 10 classes (digits); the input must be at least 32x32, the size
     at which C5 sees a 5x5 map and becomes fully connected.
     """
-    check_arguments(name, input_shape, 32, pooling, weights)
+    check_arguments(name, input_shape, 32, pooling, weights, fixed_size=include_top)
     act = "relu" if modern else scaled_tanh
 
     inputs = keras.Input(input_shape)

@@ -85,10 +85,12 @@ def activation_layer(x, activation, name=None):
 def correct_pad(x, kernel_size):
     """keras.applications' `correct_pad`: the zero padding that makes a
     'valid' strided convolution give TensorFlow's 'same' result, one more
-    pixel at the bottom and right of an even-sized input."""
-    height, width = x.shape[1:3]
+    pixel at the bottom and right of an even-sized input. An input of any
+    size (None) is padded as an even one, as keras.applications does."""
     half = kernel_size // 2
-    return ((half - (1 - height % 2), half), (half - (1 - width % 2), half))
+    top, left = (half - (1 - side % 2) if side is not None else half - 1
+                 for side in x.shape[1:3])
+    return ((top, half), (left, half))
 
 
 def inverted_residual(

@@ -105,7 +105,7 @@ def vgg(
     no weights, so keras.applications' files (which have none) still load.
     """
     check_option(name, "config", config, CONFIGS)  # Table 1
-    check_arguments(name, input_shape, 32, pooling, weights)
+    check_arguments(name, input_shape, 32, pooling, weights, fixed_size=include_top)
 
     inputs = keras.Input(input_shape)
     x = inputs
