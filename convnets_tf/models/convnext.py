@@ -229,8 +229,8 @@ def roadmap_design(step):
     """The design choices in force at roadmap `step` (a name of
     `ROADMAP_STEPS` or its index), as a dict: each step keeps the previous
     ones (section 2)."""
-    index = ROADMAP_STEPS.index(step) if isinstance(step, str) else int(step)
-    if not 0 <= index < len(ROADMAP_STEPS):
+    index = ROADMAP_STEPS.index(step) if step in ROADMAP_STEPS else step
+    if not isinstance(index, int) or not 0 <= index < len(ROADMAP_STEPS):
         raise ValueError(f"roadmap: step must be one of {', '.join(ROADMAP_STEPS)} or "
                          f"0 to {len(ROADMAP_STEPS) - 1}; got {step!r}.")
 
