@@ -121,7 +121,8 @@ def test_roadmap_counts_and_flops_follow_table_10():
     assert tuple(ROADMAP_TOTALS) == convnext.ROADMAP_STEPS
     totals, macs = {}, {}
     # One build per step, at 224x224: Keras' build costs the same at any
-    # input size (about 1-2 s per step, the graph's layers, not its maps).
+    # input size (about 1 s per step on an idle 2-core machine: the graph's
+    # layers, not its maps), so a smaller input would save nothing.
     for step, _, _ in convnext.ROADMAP:
         model = convnext.roadmap(step)
         totals[step], macs[step] = count_params(model), count_macs(model)
@@ -136,8 +137,6 @@ def test_roadmap_counts_and_flops_follow_table_10():
     # A change of normalisation adds no multiply-adds; Table 10's 4.15 ->
     # 4.46 at BN -> LN is not a convolution (see the notebook).
     assert macs["layer_norm"] == macs["fewer_norms"] == macs["gelu"]
-    # The last step is ConvNeXt-T itself.
-    assert macs["separate_downsampling"] == count_macs(convnets_tf.build("convnext_tiny"))
 
 
 def test_roadmap_first_step_is_resnet50_v1_5_and_steps_are_checked():
