@@ -28,6 +28,14 @@ cuts 2x2 patches (stride 2) instead of 4x4, so the four stages see 16x16,
 ConvNeXt-T's (a stem with a quarter of the weights; 27,824,362
 parameters with its default 10-class head).
 
+`roadmap(step)` builds each step of section 2's roadmap from ResNet-50 to
+ConvNeXt-T (Figure 2, Table 10; `ROADMAP` lists the steps with the paper's
+GFLOPs) from the package's blocks: `resnet.bottleneck_block` for ResNet-50
+up to the wide depthwise ResNeXt, `roadmap_block` for the inverted
+bottlenecks of the middle steps, and `convnext` itself for the last. The
+steps are not registered: they exist to be counted and, scaled down,
+trained (notebook 21).
+
 The 7x7 depthwise convolution is keras.applications' `Conv2D(groups=channels)`
 with the same kernel shape, built as `GroupedConv2D`, which computes it as a
 depthwise convolution: Keras runs grouped convolutions on CPU through XLA,
