@@ -121,8 +121,10 @@ smoke = plan.mode == "smoke"
 #
 # Step 0 is torchvision's ResNet-50 (v1.5: the stride in the 3x3 layer, no
 # convolution biases), the model the paper's Table 10 starts from (4.09
-# GFLOPs); keras.applications' ResNet50 strides in its first 1x1 layer and
-# costs 3.86G. What is on at each step:
+# GFLOPs); keras.applications' ResNet50 (the registered `resnet50`) strides
+# in its first 1x1 layer instead, so that layer of each stage's first block
+# runs on a quarter of the positions (and its 3x3 layer sees only every
+# other pixel). What is on at each step:
 
 # %%
 print(inspect.getsource(convnext.roadmap_design))
