@@ -191,7 +191,8 @@ for k, paper_gflops in convnext.ROADMAP_KERNEL_GFLOPS.items():
 # 25,557,032 trainable parameters and the ResNet paper's 4.1 GFLOPs, and
 # ConvNeXt-T against keras.applications' ConvNeXtTiny (28,589,128 in all)
 # and the paper's Table 9 (28.6M, 4.5G). `tests/test_convnext.py` checks
-# every step's total and its multiply-adds against Table 10 within 1%.
+# every step's total, and its multiply-adds against Table 10 within 1%
+# (all but BN -> LN, discussed below).
 
 # %%
 # NBVAL_CHECK_OUTPUT
