@@ -83,3 +83,90 @@ def test_patch2_stem_for_cifar():
     assert [s[1:3] for s in stage_shapes] == [(16, 16), (8, 8), (4, 4), (2, 2)]
     with pytest.raises(ValueError, match="minimum is 16x16"):
         convnets_tf.build("convnext_tiny_patch2", input_shape=(15, 15, 3))
+
+
+# -- The roadmap from ResNet-50 to ConvNeXt-T (Figure 2, Table 10) ----------
+
+# Our totals (count_params().total, 1000 classes) at each step: the two ends
+# are references (torchvision's ResNet-50 has 25,557,032 trainable
+# parameters; keras.applications' ConvNeXtTiny 28,589,128 in all), the steps
+# between are this implementation's, pinned so that a change shows.
+ROADMAP_TOTALS = {
+    "resnet50": 25_610_152,
+    "stage_ratio": 28_689_320,
+    "patchify_stem": 28_682_984,
+    "depthwise_conv": 15_783_464,
+    "increase_width": 33_852_232,
+    "inverted_bottleneck": 25_973_608,
+    "move_up_depthwise": 25_706_536,
+    "kernel_7": 25_944_616,
+    "gelu": 25_944_616,
+    "fewer_activations": 25_944_616,
+    "fewer_norms": 25_845_256,
+    "layer_norm": 25_830_472,
+    "separate_downsampling": 28_589_128,
+}
+# Table 10 gives GFLOPs to two decimals (at most 0.2% of 2.35G) and counts
+# with fvcore, which also counts normalisation layers, where analysis counts
+# convolutions and dense layers only; 1% covers both and still fails on any
+# wrong layer (the smallest, the patchify stem, is 0.1G; one stride
+# misplaced moves the count by 10% or more).
+GFLOPS_TOLERANCE = 0.01
+
+
+def test_roadmap_counts_and_flops_follow_table_10():
+    from convnets_tf.analysis import count_macs, count_params
+    from convnets_tf.models import convnext
+
+    assert tuple(ROADMAP_TOTALS) == convnext.ROADMAP_STEPS
+    totals, macs = {}, {}
+    # One build per step, at 224x224: Keras' build costs the same at any
+    # input size (about 1 s per step on an idle 2-core machine: the graph's
+    # layers, not its maps), so a smaller input would save nothing.
+    for step, _, _ in convnext.ROADMAP:
+        model = convnext.roadmap(step)
+        totals[step], macs[step] = count_params(model), count_macs(model)
+        keras.backend.clear_session()
+    assert totals["resnet50"].trainable == 25_557_032  # torchvision's ResNet-50
+    assert totals["separate_downsampling"].total == TOTALS["convnext_tiny"]
+    assert {step: count.total for step, count in totals.items()} == ROADMAP_TOTALS
+    for step, _, gflops in convnext.ROADMAP:
+        if step == "layer_norm":
+            continue
+        assert macs[step] / 1e9 == pytest.approx(gflops, rel=GFLOPS_TOLERANCE), step
+    # A change of normalisation adds no multiply-adds; Table 10's 4.15 ->
+    # 4.46 at BN -> LN is not a convolution (see the notebook).
+    assert macs["layer_norm"] == macs["fewer_norms"] == macs["gelu"]
+
+
+def test_roadmap_first_step_is_resnet50_v1_5_and_steps_are_checked():
+    from convnets_tf.analysis import count_macs
+    from convnets_tf.models import convnext, resnet
+
+    ours = convnext.roadmap(0, input_shape=(64, 64, 3), num_classes=10)
+    theirs = resnet.resnet(input_shape=(64, 64, 3), num_classes=10, depth=50,
+                           use_bias=False, stride_in_3x3=True)
+    assert ours.count_params() == theirs.count_params()
+    assert count_macs(ours) == count_macs(theirs)
+    with pytest.raises(ValueError, match="step must be one of resnet50, stage_ratio"):
+        convnext.roadmap("attention")
+    with pytest.raises(ValueError, match="four stages"):
+        convnext.roadmap("gelu", depths=(1, 1, 1))
+    designs = [convnext.roadmap_design(i) for i in range(len(convnext.ROADMAP_STEPS))]
+    # Each step changes one thing (widths and the blocks' kernel are given
+    # as values, not flags).
+    for before, after in zip(designs, designs[1:]):
+        changed = {k for k in before if k not in ("index", "step") and before[k] != after[k]}
+        assert len(changed) == 1, (after["step"], changed)
+
+
+@pytest.mark.parametrize("step", ["patchify_stem", "kernel_7", "layer_norm",
+                                  "separate_downsampling"])
+def test_roadmap_cifar_steps_build_small(step):
+    from convnets_tf.models import convnext
+
+    model = convnext.roadmap(step, input_shape=(32, 32, 3), num_classes=10,
+                             widths=(16, 32, 64, 128), depths=(1, 1, 2, 1), patch_size=2)
+    x = np.random.default_rng(0).normal(size=(2, 32, 32, 3)).astype("float32")
+    y = np.asarray(model(x))
+    assert y.shape == (2, 10) and np.allclose(y.sum(1), 1, atol=1e-5)
