@@ -61,8 +61,8 @@ from convnets_tf.layers import (
 from convnets_tf.models.common import check_arguments, make_model
 from convnets_tf.models.resnet import (
     BN_EPSILON,
-    _imagenet_stem,
     bottleneck_block,
+    imagenet_stem,
     shortcut_kind,
 )
 from convnets_tf.registry import register_model
@@ -410,7 +410,7 @@ def roadmap(
     inputs = keras.Input(input_shape)
     resnet_widths = [2 * w // 3 for w in widths]
     if not design["patchify"]:
-        x = _imagenet_stem(inputs, use_bias=False, post_activation=True)
+        x = imagenet_stem(inputs, use_bias=False, post_activation=True)
     else:
         stem_width = widths[0] if design["wide"] else resnet_widths[0]
         stem_act = None if design["one_activation"] else design["activation"]

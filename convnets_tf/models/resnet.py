@@ -202,7 +202,7 @@ def preact_basic_block(x, filters, name, stride=1, dropout=0.0,
     return layers.Add(name=f"{name}_out")([shortcut, y])
 
 
-def _imagenet_stem(x, use_bias, post_activation):
+def imagenet_stem(x, use_bias, post_activation):
     """7x7/2 convolution and 3x3/2 max-pooling (Table 1, conv1 and the start
     of conv2_x); a pre-activation network leaves conv1 linear, because the
     first block normalises and activates its input itself."""
@@ -280,7 +280,7 @@ def resnet(
     check_arguments(name, input_shape, IMAGENET_MIN_SIZE, pooling, weights)
 
     inputs = keras.Input(input_shape)
-    x = _imagenet_stem(inputs, use_bias, post_activation=True)
+    x = imagenet_stem(inputs, use_bias, post_activation=True)
     if block_type == "basic":
         block, expansion, block_kwargs = basic_block, 1, {}
     else:
@@ -325,7 +325,7 @@ def resnet_v2(
     check_arguments(name, input_shape, IMAGENET_MIN_SIZE, pooling, weights)
 
     inputs = keras.Input(input_shape)
-    x = _imagenet_stem(inputs, use_bias=True, post_activation=False)
+    x = imagenet_stem(inputs, use_bias=True, post_activation=False)
     for stage, (filters, blocks, stride) in enumerate(
             zip((64, 128, 256, 512), V2_DEPTHS[depth], (2, 2, 2, 1)), start=2):
         for i in range(blocks):
