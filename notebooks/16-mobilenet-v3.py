@@ -476,4 +476,5 @@ for name, flatbuffer in (("float32", to_tflite(trained)), ("int8", to_tflite(tra
 #   CVPR 2018.
 # * keras.applications MobileNetV3Small and MobileNetV3Large, whose weights
 #   these builders reproduce.
-# * Previous in the series: [15-shufflenet-v2.ipynb](15-shufflenet-v2.ipynb).
+# * Previous in the series: [15-shufflenet-v2.ipynb](15-shufflenet-v2.ipynb); next:
+#   [17-efficientnet.ipynb](17-efficientnet.ipynb).
