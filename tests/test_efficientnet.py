@@ -127,3 +127,62 @@ def test_invalid_variant_raises_with_the_allowed_values():
         efficientnet.efficientnet(variant="b8")
     with pytest.raises(ValueError, match="variant must be one of b0, b1, b2, b3, s, m, l"):
         efficientnet.efficientnet_v2(variant="xl")
+
+
+def test_width_and_depth_coefficients_replace_the_variants():
+    # B0 given B3's width 1.2 and depth 1.4 has B3's weights (they differ
+    # only in dropout and default size, neither of which has weights).
+    ours = efficientnet.efficientnet(variant="b0", input_shape=SHAPE, width_coefficient=1.2,
+                                     depth_coefficient=1.4)
+    assert ours.count_params() == TOTALS["efficientnet_b3"]
+    assert ours.get_layer("block6f_add") is not None   # ceil(4 * 1.4) = 6 blocks in stage 6
+    # A width or depth alone changes only its own dimension.
+    deeper = efficientnet.efficientnet(input_shape=SHAPE, depth_coefficient=2.0)
+    assert deeper.get_layer("stem_conv").filters == 32
+    assert [layer.name for layer in deeper.layers if layer.name.startswith("block6")
+            and layer.name.endswith("_add")][-1] == "block6h_add"
+    wider = efficientnet.efficientnet(input_shape=SHAPE, width_coefficient=0.5)
+    assert wider.get_layer("stem_conv").filters == 16
+    assert wider.get_layer("top_conv").filters == 640
+    assert not any(layer.name.startswith("block6e") for layer in wider.layers)
+
+
+@pytest.mark.parametrize("early_strides, stem, stage2, top", [
+    ((2, 2), 16, 8, 1), ((1, 2), 32, 16, 2), ((2, 1), 16, 16, 2), ((1, 1), 32, 32, 4)])
+def test_early_strides_set_the_map_sizes_without_changing_weights(early_strides, stem, stage2,
+                                                                   top):
+    model = efficientnet.efficientnet(input_shape=SHAPE, early_strides=early_strides,
+                                      num_classes=10)
+    assert model.get_layer("stem_activation").output.shape[1:3] == (stem, stem)
+    assert model.get_layer("block2b_add").output.shape[1:3] == (stage2, stage2)
+    assert model.get_layer("top_activation").output.shape[1:3] == (top, top)
+    assert model.count_params() == TOTALS["efficientnet_b0"] - 1281 * 990
+
+
+def test_without_preprocessing_the_model_takes_normalised_inputs():
+    full = efficientnet.efficientnet(input_shape=SHAPE, classifier_activation=None)
+    bare = efficientnet.efficientnet(input_shape=SHAPE, classifier_activation=None,
+                                     include_preprocessing=False)
+    assert not any(isinstance(layer, (keras.layers.Rescaling, keras.layers.Normalization))
+                   for layer in bare.layers)
+    assert bare.count_params() == TOTALS["efficientnet_b0"] - 7
+    randomise(full)
+    norm = full.get_layer("normalization")
+    norm.set_weights([np.array([0.5, 0.4, 0.3]), np.array([0.05, 0.06, 0.07]),
+                      np.array(1)])
+    bare.set_weights(full.get_weights()[3:])
+    x = np.random.default_rng(2).uniform(0, 255, size=(2, *SHAPE)).astype("float32")
+    normalised = keras.Model(full.input, norm.output)(x)
+    np.testing.assert_allclose(np.asarray(bare(normalised)), np.asarray(full(x)), atol=1e-4)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"width_coefficient": 0}, "width_coefficient must be a positive number"),
+    ({"depth_coefficient": "2"}, "depth_coefficient must be a positive number"),
+    ({"early_strides": (2, 3)}, "early_strides must be two strides of 1 or 2"),
+    ({"weights": "imagenet", "include_preprocessing": False},
+     "weights='imagenet' needs include_preprocessing=True"),
+])
+def test_invalid_scaling_options_raise(options, message):
+    with pytest.raises(ValueError, match=message):
+        efficientnet.efficientnet(input_shape=SHAPE, **options)

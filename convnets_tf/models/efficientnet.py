@@ -38,6 +38,7 @@ from convnets_tf.models.mbconv import (
     fused_mbconv,
     inverted_residual,
 )
+from convnets_tf.models.mobilenet import _check_early_strides
 from convnets_tf.registry import register_model
 
 # keras.applications' (and the TF reference's) initialisers: He-style
@@ -148,6 +149,10 @@ def efficientnet(
     variant="b0",
     dropout=None,
     drop_connect_rate=0.2,
+    width_coefficient=None,
+    depth_coefficient=None,
+    early_strides=(2, 2),
+    include_preprocessing=True,
 ):
     """EfficientNet-B0 to B7 (Tan and Le 2019).
 
@@ -169,6 +174,20 @@ def efficientnet(
             branch, growing linearly from 0 for the first block to
             `drop_connect_rate` times (blocks - 1) / blocks for the last, as
             keras and the authors' code do (0.2).
+        width_coefficient, depth_coefficient: replace the variant's width
+            and depth factors (`EFFICIENTNET_SCALING`), for scaling
+            experiments such as section 3's: any positive numbers, with the
+            same rounding (channels `make_divisible(c * width, 8)`, repeats
+            `ceil(n * depth)`). The variant still sets the default input
+            size and dropout.
+        early_strides: the strides of the stem and of the first strided
+            stage (block2a, Table 1's 112x112 -> 56x56). The paper's (2, 2)
+            leave a 32x32 CIFAR image 1x1 after the last stage; (1, 2) or
+            (2, 1) leave 2x2 and (1, 1) 4x4, at the cost of the ImageNet
+            model at 64x64 or 128x128. No weight changes.
+        include_preprocessing: keras' rescaling and normalisation layers
+            (below); False leaves them out (and their 7 weights), for inputs
+            that are normalised already, as `train_cifar`'s are.
 
     The model starts with keras' preprocessing: `Rescaling(1/255)` and a
     `Normalization` layer whose mean and variance (three of each, and a
@@ -180,6 +199,16 @@ def efficientnet(
     """
     check_option(name, "variant", variant, EFFICIENTNET_SCALING)
     width, depth, resolution, default_dropout = EFFICIENTNET_SCALING[variant]
+    for what, value in (("width_coefficient", width_coefficient),
+                        ("depth_coefficient", depth_coefficient)):
+        if value is not None and not (isinstance(value, (int, float)) and value > 0):
+            raise ValueError(f"{name}: {what} must be a positive number; got {value!r}.")
+    width = width if width_coefficient is None else width_coefficient
+    depth = depth if depth_coefficient is None else depth_coefficient
+    early_strides = _check_early_strides(name, early_strides)
+    if weights == "imagenet" and not include_preprocessing:
+        raise ValueError(f"{name}: weights='imagenet' needs include_preprocessing=True "
+                         "(keras' weight files hold the normalisation's statistics).")
     input_shape = input_shape or (resolution, resolution, 3)
     check_arguments(name, input_shape, MIN_SIZE, pooling, weights)
     dropout = default_dropout if dropout is None else dropout
@@ -191,14 +220,18 @@ def efficientnet(
         return int(math.ceil(depth * repeats))
 
     inputs = keras.Input(input_shape)
-    x = layers.Rescaling(1.0 / 255.0)(inputs)
-    # keras' layer is named automatically, "normalization" in a fresh
-    # session; a fixed name keeps the weighted layers' names equal.
-    x = layers.Normalization(axis=-1, name="normalization")(x)
-    if weights == "imagenet":
-        x = layers.Rescaling([1.0 / math.sqrt(s) for s in IMAGENET_STDDEV_RGB])(x)
-    x = layers.ZeroPadding2D(correct_pad(x, 3), name="stem_conv_pad")(x)
-    x = layers.Conv2D(round_filters(32), 3, strides=2, padding="valid", use_bias=False,
+    x = inputs
+    if include_preprocessing:
+        x = layers.Rescaling(1.0 / 255.0)(x)
+        # keras' layer is named automatically, "normalization" in a fresh
+        # session; a fixed name keeps the weighted layers' names equal.
+        x = layers.Normalization(axis=-1, name="normalization")(x)
+        if weights == "imagenet":
+            x = layers.Rescaling([1.0 / math.sqrt(s) for s in IMAGENET_STDDEV_RGB])(x)
+    if early_strides[0] == 2:
+        x = layers.ZeroPadding2D(correct_pad(x, 3), name="stem_conv_pad")(x)
+    x = layers.Conv2D(round_filters(32), 3, strides=early_strides[0],
+                      padding="valid" if early_strides[0] == 2 else "same", use_bias=False,
                       kernel_initializer=CONV_KERNEL_INITIALIZER, name="stem_conv")(x)
     x = layers.BatchNormalization(name="stem_bn")(x)
     x = layers.Activation("swish", name="stem_activation")(x)
@@ -206,6 +239,8 @@ def efficientnet(
     total = sum(round_repeats(stage[1]) for stage in B0_STAGES)
     index = 0
     for stage, (kernel, repeats, _, filters_out, expansion, stride) in enumerate(B0_STAGES):
+        if stage == 1:
+            stride = early_strides[1]
         for j in range(round_repeats(repeats)):
             x = inverted_residual(
                 x, round_filters(filters_out), f"block{stage + 1}{chr(j + 97)}_",
