@@ -12,6 +12,7 @@ Errors print one line, `error: ...`, and exit with status 1.
 """
 
 import argparse
+import inspect
 import sys
 
 from convnets_tf.data import NUM_CLASSES
@@ -19,9 +20,13 @@ from convnets_tf.train import OPTIMIZERS, PRECISIONS
 
 
 def train(args):
-    from convnets_tf import build
+    from convnets_tf import build, model_spec
     from convnets_tf.data import load_cifar
     from convnets_tf.train import (
+        FAST_BATCH_SIZE,
+        FAST_EPOCHS,
+        FAST_RECIPE,
+        WHITENING_IMAGES,
         check_image_size,
         check_run,
         describe_run,
@@ -30,12 +35,23 @@ def train(args):
         train_cifar,
     )
 
-    recipe = dict(optimizer=args.optimizer, learning_rate=args.lr,
-                  bn_momentum=args.bn_momentum, bn_reestimate=args.bn_reestimate,
-                  use_ema=args.ema, ema_momentum=args.ema_momentum, tta=args.tta,
-                  tta_translate=args.tta_translate)
+    fast = args.recipe == "fast"
+    # Options given on the command line win over the chosen recipe's.
+    given = dict(optimizer=args.optimizer, learning_rate=args.lr,
+                 bn_momentum=args.bn_momentum, bn_reestimate=args.bn_reestimate,
+                 use_ema=args.ema or None, ema_momentum=args.ema_momentum,
+                 tta=args.tta or None, tta_translate=args.tta_translate, seed=args.seed)
+    recipe = {**(FAST_RECIPE if fast else {}),
+              **{option: value for option, value in given.items() if value is not None}}
+    # Set on `args` too, for the line that an interruption prints.
+    if args.epochs is None:
+        args.epochs = FAST_EPOCHS if fast else 30
+    epochs = args.epochs
+    batch_size = args.batch_size
+    if batch_size is None:
+        batch_size = FAST_BATCH_SIZE if fast else 128
     # Wrong arguments fail before the data is loaded or a model is built.
-    check_run(args.epochs, args.batch_size, args.out, **recipe)
+    check_run(epochs, batch_size, args.out, **recipe)
     # `--image-size 0` must not mean "not given".
     if args.image_size is not None:
         check_image_size(args.image_size)
@@ -44,17 +60,20 @@ def train(args):
     if args.image_size is not None:
         height = width = args.image_size
     strategy = get_strategy()
-    print(describe_run(data, args.epochs, args.batch_size, strategy, args.precision,
-                       **recipe))
+    print(describe_run(data, epochs, batch_size, strategy, args.precision, **recipe))
     if args.precision not in ("auto", "float32") and not has_accelerator():
         print(f"note: {args.precision} is slower than float32 on a CPU; "
               "16-bit math only pays off on GPUs and TPUs.")
+    shape = dict(input_shape=(height, width, channels), num_classes=data.num_classes)
+    # A builder that initialises a layer from data (airbench94's whitening)
+    # gets the first training images.
+    if "whitening_images" in inspect.signature(model_spec(args.model).builder).parameters:
+        shape["whitening_images"] = data[0][0][:WHITENING_IMAGES]
     model = train_cifar(
-        lambda: build(args.model, input_shape=(height, width, channels),
-                      num_classes=data.num_classes),
+        lambda: build(args.model, **shape),
         data,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
+        epochs=epochs,
+        batch_size=batch_size,
         out_dir=args.out,
         precision=args.precision,
         strategy=strategy,
@@ -74,7 +93,8 @@ def evaluate(args):
     from convnets_tf.train import full_recipe, model_file_problem, predict_main, tta_views
 
     # Checked before anything is loaded.
-    full_recipe(tta=args.tta, tta_translate=args.tta_translate)
+    translate = args.tta_translate or 0
+    full_recipe(tta=args.tta, tta_translate=translate)
     problem = model_file_problem(args.model)
     if problem:
         raise ValueError(f"{problem}; pass a model saved by `train`, such as "
@@ -92,7 +112,7 @@ def evaluate(args):
         )
     _, (x_test, y_test) = load_cifar(name, source=args.data)
     # Models trained at another size see the test images at their size.
-    views = tta_views(x_test, args.tta_translate) if args.tta else [x_test]
+    views = tta_views(x_test, translate) if args.tta else [x_test]
     probs = [predict_main(model, view) for view in views]
     accuracy = float(np.mean(np.argmax(probs[0], axis=-1) == y_test))
     print(f"test accuracy: {accuracy:.4f} ({len(y_test)} {name} test images)")
@@ -112,7 +132,7 @@ def add_tta_arguments(parser):
     parser.add_argument("--tta", action="store_true", help="also test with test-time "
                         "augmentation: predictions averaged over each image and its "
                         "mirror image")
-    parser.add_argument("--tta-translate", type=int, default=0, metavar="PIXELS",
+    parser.add_argument("--tta-translate", type=int, metavar="PIXELS",
                         help="with --tta, also average over copies shifted by this "
                         "many pixels")
 
@@ -125,8 +145,15 @@ def parse_args(argv):
     p = commands.add_parser("train", help="train a model on CIFAR")
     p.add_argument("model", help="a name from `python -m convnets_tf list`")
     p.add_argument("--dataset", choices=tuple(NUM_CLASSES), default="cifar10")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--recipe", choices=("default", "fast"), default="default",
+                   help="fast: airbench's recipe for its network (batch 1,024, 10 "
+                   "epochs, Nesterov SGD at momentum 0.85 on a triangular schedule, "
+                   "label smoothing 0.2, 64x the learning rate for BatchNorm shifts, "
+                   "lookahead, crops shifted by 2, flip-and-translate test-time "
+                   "augmentation); the options below override it")
+    p.add_argument("--epochs", type=int, help="default: 30, or 10 with --recipe fast")
+    p.add_argument("--batch-size", type=int,
+                   help="default: 128, or 1,024 with --recipe fast")
     p.add_argument("--out", required=True, help="run directory; the same command "
                    "resumes the run in it, a different one is refused")
     p.add_argument("--restart", action="store_true", help="delete the run in --out "
@@ -135,17 +162,19 @@ def parse_args(argv):
     p.add_argument("--image-size", type=int, help="resize the images to this "
                    "size, for models whose minimum input is larger than 32x32")
     p.add_argument("--precision", choices=PRECISIONS, default="auto")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    p.add_argument("--seed", type=int, help="seed of the initial weights, the shuffling "
+                   "and the augmentation (default: none, a different run each time)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="default: sgd")
     p.add_argument("--lr", type=float, help="peak learning rate (default: 0.1 "
                    "for SGD, 1e-3 for AdamW)")
     p.add_argument("--bn-momentum", type=float, help="momentum of every BatchNorm "
                    "layer's moving statistics (default: the model's, 0.99)")
-    p.add_argument("--bn-reestimate", type=int, default=0, metavar="BATCHES",
+    p.add_argument("--bn-reestimate", type=int, metavar="BATCHES",
                    help="after training, recompute the BatchNorm statistics over "
                    "this many training batches")
     p.add_argument("--ema", action="store_true", help="evaluate and save an "
                    "exponential moving average of the weights")
-    p.add_argument("--ema-momentum", type=float, default=0.99)
+    p.add_argument("--ema-momentum", type=float, help="default: 0.99")
     add_tta_arguments(p)
     p.set_defaults(run=train)
 

@@ -47,6 +47,27 @@ MAX_TTA_TRANSLATE = 8
 # Random-crop translation of training images (`make_dataset`'s default is
 # 4); a progressive run may set it per stage, up to this.
 MAX_TRANSLATE = 8
+MAX_SHIFT_LR_MULTIPLIER = 1024.0
+SCHEDULES = ("cosine", "triangular")
+
+# Page's and Jordan's fast CIFAR-10 recipe, as airbench94 sets it (the code's
+# `hyp`), in Keras' terms, for batch 1,024: `python -m convnets_tf train
+# airbench94 --recipe fast`. airbench sums its loss over the batch and uses
+# PyTorch's SGD with coupled weight decay, lr = 11.5 / (1024 * (1 + 1 / (1 -
+# 0.85))) and weight decay 0.0153 * 1024 / (that same scale) per step; over a
+# mean loss that is a learning rate of 1.5, and its weight decay, which runs
+# through the momentum (x 1 / (1 - 0.85)), is Keras' decoupled 0.00887 at a
+# learning rate of 1.5. Its 9.9 epochs become 10 here: `train_cifar` counts
+# whole epochs.
+FAST_RECIPE = dict(
+    optimizer="sgd", learning_rate=1.5, momentum=0.85, weight_decay=0.00887,
+    label_smoothing=0.2, schedule="triangular", shift_lr_multiplier=64.0,
+    lookahead=True, translate=2, tta=True, tta_translate=1,
+)
+FAST_BATCH_SIZE = 1024
+FAST_EPOCHS = 10
+# airbench94 computes its whitening layer from the first 5,000 training images.
+WHITENING_IMAGES = 5000
 
 
 def _tpu_resolver():
@@ -198,7 +219,9 @@ def _check_flag(what, value):
 def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
                 label_smoothing=0.1, warmup_epochs=None, loss_weights=None,
                 bn_momentum=None, bn_reestimate=0, use_ema=False, ema_momentum=0.99,
-                tta=False, tta_translate=0, image_sizes=None, translations=None):
+                tta=False, tta_translate=0, image_sizes=None, translations=None,
+                momentum=0.9, schedule="cosine", shift_lr_multiplier=1.0,
+                lookahead=False, translate=4, seed=None):
     """The recipe's settings, checked, with the optimizer's defaults filled in
     (see `compile_model` and `train_cifar`); they are also part of a run's
     definition."""
@@ -206,6 +229,32 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
         raise ValueError(
             f"Unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}."
         )
+    if schedule not in SCHEDULES:
+        raise ValueError(
+            f"Unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}.")
+    _check_fraction("momentum", momentum, 0.9)
+    if isinstance(shift_lr_multiplier, bool) \
+            or not isinstance(shift_lr_multiplier, numbers.Real) \
+            or not 0 < shift_lr_multiplier <= MAX_SHIFT_LR_MULTIPLIER:
+        raise ValueError(
+            f"shift_lr_multiplier must be above 0 and at most {MAX_SHIFT_LR_MULTIPLIER} "
+            f"(the default is 1; airbench uses 64), got {shift_lr_multiplier!r}.")
+    if optimizer != "sgd" and (shift_lr_multiplier != 1 or momentum != 0.9):
+        raise ValueError(
+            "momentum and shift_lr_multiplier are options of SGD (optimizer='sgd'); "
+            "AdamW's steps do not scale with its gradients.")
+    _check_flag("lookahead", lookahead)
+    if isinstance(translate, bool) or not isinstance(translate, numbers.Integral) \
+            or not 0 <= translate <= MAX_TRANSLATE:
+        raise ValueError(
+            f"translate must be a whole number of pixels from 0 to {MAX_TRANSLATE} "
+            f"(the default is 4), got {translate!r}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+                             or seed < 0):
+        raise ValueError(f"seed must be a whole number, 0 or more, or None; got {seed!r}.")
+    if image_sizes is not None and translate != 4:
+        raise ValueError("translate is the crop shift of a run at one size; a progressive "
+                         "run (image_sizes) takes one per stage, as translations.")
     default_rate, default_decay = OPTIMIZERS[optimizer]
     if learning_rate is None:
         learning_rate = default_rate
@@ -245,6 +294,9 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
         "bn_reestimate": int(bn_reestimate), "use_ema": use_ema,
         "ema_momentum": ema_momentum, "tta": tta, "tta_translate": int(tta_translate),
         "image_sizes": image_sizes, "translations": translations,
+        "momentum": momentum, "schedule": schedule,
+        "shift_lr_multiplier": float(shift_lr_multiplier), "lookahead": lookahead,
+        "translate": int(translate), "seed": None if seed is None else int(seed),
     }
 
 
@@ -308,11 +360,14 @@ def progressive_stages(epochs, image_sizes, translations=None):
 def compile_model(model, steps_per_epoch, epochs, **recipe):
     """Compiles `model` with the shared recipe.
 
-    SGD with Nesterov momentum 0.9 (learning rate 0.1, weight decay 5e-4) or
-    AdamW (1e-3, 0.05); a linear warmup over `warmup_epochs` (default: a
-    tenth of the run, at most 5 epochs) into a cosine decay to zero; label
-    smoothing (default 0.1). Biases and normalisation parameters get no
-    weight decay. Under `mixed_float16` Keras wraps the optimizer in a
+    SGD with Nesterov momentum (`momentum`, 0.9; learning rate 0.1, weight
+    decay 5e-4) or AdamW (1e-3, 0.05); a linear warmup over `warmup_epochs`
+    (default: a tenth of the run, at most 5 epochs) into a cosine decay to
+    zero, or with `schedule="triangular"` airbench's (`Triangular`); label
+    smoothing (default 0.1). SGD's `shift_lr_multiplier` multiplies the
+    learning rate of the normalisation layers' shifts (airbench: 64).
+    Biases and normalisation parameters get no weight decay. Under
+    `mixed_float16` Keras wraps the optimizer in a
     LossScaleOptimizer. XLA is on for GPU and TPU and off on CPU, where it
     is slower. Targets are one-hot (`make_dataset(..., num_classes=...)`),
     which label smoothing requires.
@@ -349,12 +404,16 @@ def compile_model(model, steps_per_epoch, epochs, **recipe):
     if recipe["bn_momentum"] is not None:
         for layer in batchnorm_layers(model):
             layer.momentum = float(recipe["bn_momentum"])
-    schedule = warmup_cosine(recipe["learning_rate"], steps_per_epoch, epochs,
-                             recipe["warmup_epochs"])
+    if recipe["schedule"] == "triangular":
+        schedule = Triangular(recipe["learning_rate"], steps_per_epoch * epochs)
+    else:
+        schedule = warmup_cosine(recipe["learning_rate"], steps_per_epoch, epochs,
+                                 recipe["warmup_epochs"])
     ema = dict(use_ema=recipe["use_ema"], ema_momentum=recipe["ema_momentum"])
     if recipe["optimizer"] == "sgd":
-        opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True,
-                                   weight_decay=recipe["weight_decay"], **ema)
+        opt = ShiftScaledSGD(schedule, momentum=recipe["momentum"], nesterov=True,
+                             weight_decay=recipe["weight_decay"],
+                             shift_lr_multiplier=recipe["shift_lr_multiplier"], **ema)
     else:
         opt = keras.optimizers.AdamW(schedule, weight_decay=recipe["weight_decay"], **ema)
     opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
@@ -370,6 +429,82 @@ def compile_model(model, steps_per_epoch, epochs, **recipe):
         metrics={names[0]: [keras.metrics.CategoricalAccuracy(name="accuracy")]},
         jit_compile=has_accelerator(),
     )
+
+
+@keras.saving.register_keras_serializable("convnets_tf")
+class Triangular(keras.optimizers.schedules.LearningRateSchedule):
+    """airbench94's learning rate schedule (its `get_lr`): a linear rise
+    from `start` x `peak` to `peak` over the first `warmup` of the steps,
+    then a linear fall to `end` x `peak` at the last step."""
+
+    def __init__(self, peak, total_steps, warmup=0.23, start=0.2, end=0.07):
+        self.peak, self.total_steps = peak, total_steps
+        self.warmup, self.start, self.end = warmup, start, end
+
+    def __call__(self, step):
+        step = keras.ops.cast(step, "float32")
+        rise = max(1, int(self.total_steps * self.warmup))
+        fall = max(1, self.total_steps - rise)
+        up = self.start + (1 - self.start) * step / rise
+        down = 1 + (self.end - 1) * (step - rise) / fall
+        return self.peak * keras.ops.where(step < rise, up, down)
+
+    def get_config(self):
+        return dict(peak=self.peak, total_steps=self.total_steps, warmup=self.warmup,
+                    start=self.start, end=self.end)
+
+
+@keras.saving.register_keras_serializable("convnets_tf")
+class ShiftScaledSGD(keras.optimizers.SGD):
+    """Keras' SGD, with the gradients of the normalisation layers' shifts
+    (BatchNorm's and LayerNorm's `beta`) multiplied by
+    `shift_lr_multiplier`, which for SGD is multiplying their learning rate
+    (airbench's `bias_scaler`, 64: the shifts of a network whose BatchNorms
+    have no scale learn that much faster). Their weight decay is not
+    scaled."""
+
+    def __init__(self, *args, shift_lr_multiplier=1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shift_lr_multiplier = shift_lr_multiplier
+
+    def apply(self, grads, trainable_variables=None):
+        if self.shift_lr_multiplier != 1:
+            variables = trainable_variables or self._trainable_variables
+            grads = [grad * self.shift_lr_multiplier
+                     if grad is not None and variable.name == "beta" else grad
+                     for grad, variable in zip(grads, variables)]
+        return super().apply(grads, trainable_variables)
+
+    def get_config(self):
+        return {**super().get_config(), "shift_lr_multiplier": self.shift_lr_multiplier}
+
+
+class Lookahead(keras.callbacks.Callback):
+    """Lookahead (Zhang et al. 2019) on every float weight of the model,
+    BatchNorm statistics included, as airbench94 schedules it: every
+    `every` steps the slow copy moves to `decay` x slow + (1 - decay) x
+    the trained weights, and training continues from it; `decay` rises as
+    0.95**5 x (step / `total_steps`)**3, from 0 to 0.77. Also at the end of
+    each epoch, so that its evaluation, checkpoints and backup (from which
+    a resumed run restarts the slow copy) hold the averaged weights."""
+
+    def __init__(self, total_steps, every=5):
+        super().__init__()
+        self.total_steps, self.every = total_steps, every
+
+    def on_train_begin(self, logs=None):
+        self.variables = [v for v in self.model.weights if "float" in str(v.dtype)]
+        self.slow = [np.array(v.numpy()) for v in self.variables]
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.optimizer.iterations.numpy())
+        if step % self.every and batch + 1 != self.params["steps"]:
+            return
+        decay = 0.95**5 * min(1.0, step / self.total_steps) ** 3
+        for slow, variable in zip(self.slow, self.variables):
+            slow *= decay
+            slow += (1 - decay) * variable.numpy()
+            variable.assign(slow)
 
 
 def batchnorm_layers(model):
@@ -713,8 +848,10 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
             )
 
 
-def training_callbacks(out_dir, main_output=None, images_per_epoch=None, ema=False):
-    """Best checkpoint, CSV history, backup for resuming and a NaN guard.
+def training_callbacks(out_dir, main_output=None, images_per_epoch=None, ema=False,
+                       lookahead_steps=None):
+    """Best checkpoint, CSV history, backup for resuming and a NaN guard;
+    with `lookahead_steps` (the run's total steps), `Lookahead`.
 
     Order matters at the end of an epoch: the best checkpoint and the
     history row are written before the backup that marks the epoch
@@ -735,8 +872,9 @@ def training_callbacks(out_dir, main_output=None, images_per_epoch=None, ema=Fal
         default=None,
     )
     renames = [MainOutputAccuracy(main_output)] if main_output else []
-    swap = [keras.callbacks.SwapEMAWeights()] if ema else []
-    return renames + swap + [
+    averaging = [keras.callbacks.SwapEMAWeights()] if ema else []
+    averaging += [Lookahead(lookahead_steps)] if lookahead_steps else []
+    return renames + averaging + [
         BestCheckpoint(out_dir / "best.keras", best_so_far),
         HistoryLogger(history, images_per_epoch),
         # Kept after the last epoch, so rerunning a finished run is a no-op.
@@ -770,6 +908,15 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
         f"{len(x_train):,} training / {len(x_test):,} test images{source}, "
         f"{epochs} epoch{'s' * (epochs != 1)}, batch {batch_size}"
         + "".join(f", {option}" for option, used in (
+            (f"{recipe['optimizer']} at learning rate {recipe['learning_rate']:g}, weight decay "
+             f"{recipe['weight_decay']:g}, label smoothing {recipe['label_smoothing']:g}", True),
+            (f"momentum {recipe['momentum']}", recipe["momentum"] != 0.9),
+            ("triangular schedule", recipe["schedule"] == "triangular"),
+            (f"{recipe['shift_lr_multiplier']:g}x learning rate for normalisation shifts",
+             recipe["shift_lr_multiplier"] != 1),
+            ("lookahead", recipe["lookahead"]),
+            (f"crops shifted by up to {recipe['translate']}", recipe["translate"] != 4),
+            (f"seed {recipe['seed']}", recipe["seed"] is not None),
             (f"BatchNorm momentum {recipe['bn_momentum']}", recipe["bn_momentum"] is not None),
             (f"EMA {recipe['ema_momentum']}", recipe["use_ema"]),
             (f"BatchNorm statistics re-estimated over {recipe['bn_reestimate']} batches",
@@ -968,6 +1115,8 @@ def train_cifar(
     strategy = strategy or get_strategy()
     previous_policy = keras.mixed_precision.global_policy()
     set_precision(precision)
+    if recipe["seed"] is not None:  # the initial weights, shuffling and augmentation
+        keras.utils.set_random_seed(recipe["seed"])
     try:
         with strategy.scope():
             model = build_model()
@@ -1001,7 +1150,7 @@ def train_cifar(
     if None in image_size:  # a model that takes any size gets the data's
         image_size = x_train.shape[1:3]
     if not recipe["image_sizes"]:
-        stages = [(0, epochs, image_size, 4)]
+        stages = [(0, epochs, image_size, recipe["translate"])]
     definition = _run_definition(model, data, batch_size, epochs, recipe, image_size)
     _check_definition(out_dir, definition)
     with strategy.scope():
@@ -1019,6 +1168,7 @@ def train_cifar(
     callbacks = training_callbacks(
         out_dir, names[0] if len(names) > 1 else None, steps_per_epoch * batch_size,
         ema=recipe["use_ema"],
+        lookahead_steps=steps_per_epoch * epochs if recipe["lookahead"] else None,
     ) + [
         # Recorded once the backup, if any, was restored into this model:
         # a folder from before run.json existed must not get a wrong one.
@@ -1031,11 +1181,13 @@ def train_cifar(
     # stages, and the backup restores where the current one stopped. A
     # finished run still calls `fit` once: its backup holds the weights.
     built_for_workers = False
+    seed = recipe["seed"]
     for first, end, size, translate in [
             stage for stage in stages if stage[1] > done] or stages[-1:]:
         # Workers of a cluster each keep their share of the same shuffled batches.
         train_ds = make_dataset(x_train, y_train, batch_size, training=True,
-                                seed=0 if workers else None, translate=translate,
+                                seed=0 if workers and seed is None else seed,
+                                translate=translate,
                                 **{**targets, "image_size": size})
         if workers and not built_for_workers:
             _build_for_workers(model, strategy, train_ds)
