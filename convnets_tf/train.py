@@ -889,11 +889,11 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
 
     `strategy` and `precision` are what `train_cifar` was given (by default
     what it picks itself), so the line is true before and after the run.
-    `recipe`: the run's recipe options; those that change what the reported
-    accuracy measures (BatchNorm momentum and re-estimation, EMA, test-time
-    augmentation) are named when used.
+    `recipe`: the run's recipe options; those that differ from the default
+    recipe are named.
     """
     recipe = full_recipe(**recipe)
+    default = full_recipe(optimizer=recipe["optimizer"])
     strategy = strategy or get_strategy()
     replicas = strategy.num_replicas_in_sync
     # TensorFlow's one-device default is a private class, _DefaultDistributionStrategy.
@@ -908,8 +908,10 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
         f"{len(x_train):,} training / {len(x_test):,} test images{source}, "
         f"{epochs} epoch{'s' * (epochs != 1)}, batch {batch_size}"
         + "".join(f", {option}" for option, used in (
-            (f"{recipe['optimizer']} at learning rate {recipe['learning_rate']:g}, weight decay "
-             f"{recipe['weight_decay']:g}, label smoothing {recipe['label_smoothing']:g}", True),
+            (recipe["optimizer"], recipe["optimizer"] != "sgd"),
+            *((f"{option.replace('_', ' ')} {recipe[option]:g}",
+               recipe[option] != default[option])
+              for option in ("learning_rate", "weight_decay", "label_smoothing")),
             (f"momentum {recipe['momentum']}", recipe["momentum"] != 0.9),
             ("triangular schedule", recipe["schedule"] == "triangular"),
             (f"{recipe['shift_lr_multiplier']:g}x learning rate for normalisation shifts",

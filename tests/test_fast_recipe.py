@@ -86,10 +86,10 @@ def test_fast_recipe_trains_airbench_from_the_command_line(tiny_cifar, tmp_path)
     out = tmp_path / "run"
     result = subprocess.run(
         [sys.executable, "-m", "convnets_tf", "train", "airbench94", "--recipe", "fast",
-         "--epochs", "1", "--batch-size", "64", "--data", str(tiny_cifar), "--out", str(out)],
+         "--epochs", "1", "--batch-size", "256", "--data", str(tiny_cifar), "--out", str(out)],
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "batch 64" in result.stdout and "lookahead" in result.stdout
+    assert "batch 256" in result.stdout and "lookahead" in result.stdout
     recorded = json.loads((out / "run.json").read_text())
     assert all(recorded[option] == value for option, value in FAST_RECIPE.items())
     assert len(read_rows(out / "history.csv")) == 1
