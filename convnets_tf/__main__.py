@@ -25,11 +25,11 @@ def train(args):
     from convnets_tf.train import (
         FAST_BATCH_SIZE,
         FAST_EPOCHS,
-        FAST_RECIPE,
         WHITENING_IMAGES,
         check_image_size,
         check_run,
         describe_run,
+        fast_recipe,
         get_strategy,
         has_accelerator,
         train_cifar,
@@ -41,8 +41,6 @@ def train(args):
                  bn_momentum=args.bn_momentum, bn_reestimate=args.bn_reestimate,
                  use_ema=args.ema or None, ema_momentum=args.ema_momentum,
                  tta=args.tta or None, tta_translate=args.tta_translate, seed=args.seed)
-    recipe = {**(FAST_RECIPE if fast else {}),
-              **{option: value for option, value in given.items() if value is not None}}
     # Set on `args` too, for the line that an interruption prints.
     if args.epochs is None:
         args.epochs = FAST_EPOCHS if fast else 30
@@ -50,6 +48,8 @@ def train(args):
     batch_size = args.batch_size
     if batch_size is None:
         batch_size = FAST_BATCH_SIZE if fast else 128
+    recipe = {**(fast_recipe(batch_size) if fast else {}),
+              **{option: value for option, value in given.items() if value is not None}}
     # Wrong arguments fail before the data is loaded or a model is built.
     check_run(epochs, batch_size, args.out, **recipe)
     # `--image-size 0` must not mean "not given".

@@ -58,7 +58,7 @@ SCHEDULES = ("cosine", "triangular")
 # mean loss that is a learning rate of 1.5, and its weight decay, which runs
 # through the momentum (x 1 / (1 - 0.85)), is Keras' decoupled 0.00887 at a
 # learning rate of 1.5. Its 9.9 epochs become 10 here: `train_cifar` counts
-# whole epochs.
+# whole epochs. `fast_recipe` scales it to other batch sizes.
 FAST_RECIPE = dict(
     optimizer="sgd", learning_rate=1.5, momentum=0.85, weight_decay=0.00887,
     label_smoothing=0.2, schedule="triangular", shift_lr_multiplier=64.0,
@@ -66,6 +66,19 @@ FAST_RECIPE = dict(
 )
 FAST_BATCH_SIZE = 1024
 FAST_EPOCHS = 10
+
+
+def fast_recipe(batch_size=FAST_BATCH_SIZE):
+    """`FAST_RECIPE` for `batch_size`: airbench's learning rate is per
+    example (it sums the loss over the batch), so over a mean loss it grows
+    with the batch; its weight decay per step grows with the batch too,
+    which Keras' decoupled decay, multiplied by the learning rate, already
+    does."""
+    _check_count("batch size", batch_size)
+    rate = FAST_RECIPE["learning_rate"] * batch_size / FAST_BATCH_SIZE
+    return {**FAST_RECIPE, "learning_rate": round(rate, 6)}
+
+
 # airbench94 computes its whitening layer from the first 5,000 training images.
 WHITENING_IMAGES = 5000
 

@@ -18,6 +18,7 @@ from convnets_tf.train import (
     ShiftScaledSGD,
     Triangular,
     compile_model,
+    fast_recipe,
     full_recipe,
 )
 
@@ -91,7 +92,9 @@ def test_fast_recipe_trains_airbench_from_the_command_line(tiny_cifar, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "batch 256" in result.stdout and "lookahead" in result.stdout
     recorded = json.loads((out / "run.json").read_text())
-    assert all(recorded[option] == value for option, value in FAST_RECIPE.items())
+    # The recipe's learning rate, scaled from batch 1,024 to 256.
+    assert all(recorded[option] == value for option, value in fast_recipe(256).items())
+    assert recorded["learning_rate"] == FAST_RECIPE["learning_rate"] / 4
     assert len(read_rows(out / "history.csv")) == 1
     assert "tta_test_accuracy" in json.loads((out / "final.json").read_text())
     # The frozen whitening layer was computed from the training images.
