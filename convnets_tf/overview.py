@@ -200,8 +200,8 @@ def cifar10_runs(runs_file=RESULTS_FILE):
                 continue
             accuracy = float(row["final_test_accuracy"])
             if row["model"] not in best or accuracy > best[row["model"]][0]:
-                images = int(row["train_images"]) if row["train_images"] else "all"
-                where = (f"{row['notebook']}/{row['label']}, {images:,} training images "
+                images = f"{int(row['train_images']):,}" if row["train_images"] else "all"
+                where = (f"{row['notebook']}/{row['label']}, {images} training images "
                          f"at {row['image_size']}, {row['epochs']} epochs")
                 best[row["model"]] = (accuracy, where)
     return best
