@@ -15,8 +15,9 @@ run of that very model reached (`results/runs.csv`).
 
 The CPU latency (batch 1) and throughput (batch 64) columns are left empty:
 they were not measured when the table was written, because the machine was
-busy. `python benchmarks/cpu_models.py --models all --skip-training` measures
-them on a quiet machine.
+busy. Measure them on a quiet machine only: `python benchmarks/cpu_models.py
+--models all --skip-training` times issues 9 and 10's models (it does not
+write this table yet).
 
 `build_seconds` is how long building and counting the model took in that
 run (on a 2-core CPU shared with a training run, at low priority); it says

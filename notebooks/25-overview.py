@@ -52,7 +52,7 @@ print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
 smoke = smoke_mode()
 # The stored table, results/models.csv. A package installed without the
 # repository (Colab) has no results/ folder: then the table is computed
-# here, which takes about 3 minutes on 2 CPU cores and 2.5 GB of memory.
+# here, which took about 3 minutes on 2 CPU cores and under 2.5 GB of memory.
 TABLE = overview.TABLE_FILE
 if not TABLE.exists():
     TABLE = Path("models.csv")
@@ -95,7 +95,8 @@ assert sorted(rows) == convnets_tf.list_models()
 #   empty: they were not measured when this table was written, because the
 #   2-core machine was busy with a training run and any timing would have
 #   measured the load. `benchmarks/cpu_models.py` measures them on a quiet
-#   machine (an earlier idle run of 17 models is in `benchmarks/README.md`).
+#   machine (`benchmarks/README.md` has an earlier idle-machine run of the
+#   issue 9 models, not merged into this table).
 #
 # The **notebook** column says where each model is explained (the
 # BN-Inception and airbench94 notebooks are not written yet).
@@ -277,8 +278,8 @@ for k in (24, 26, 28):
 #   parameters (over seven times B7), trained on ImageNet plus 300M
 #   unlabelled JFT images pseudo-labelled by a teacher. The package's
 #   largest EfficientNet is B7; its quoted 84.3% is for ImageNet training
-#   alone. The self-training notebook of issue 12 tests the method itself
-#   on CIFAR-10.
+#   alone. Issue 12's self-training notebook (not written yet) is to test
+#   the method itself on CIFAR-10.
 # * **VGG-16, GoogLeNet, ResNet-50, EfficientNet-B7**: the issue quotes no
 #   figure from the article for these, so there is nothing to disagree
 #   with; our counts equal keras.applications' (VGG-16, ResNet-50,
