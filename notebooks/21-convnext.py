@@ -423,4 +423,5 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size, **RECIPE)}, each 
 #   bottlenecks. CVPR 2018 (notebook 14).
 # * keras.applications ConvNeXtTiny ... ConvNeXtXLarge, whose weights
 #   `convnext_tiny` ... `convnext_xlarge` reproduce.
-# * Previous in the series: [20-convmixer.ipynb](20-convmixer.ipynb).
+# * Previous in the series: [20-convmixer.ipynb](20-convmixer.ipynb). Next:
+#   [25-overview.ipynb](25-overview.ipynb), every model side by side.
