@@ -424,4 +424,5 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size, **RECIPE)}, each 
 # * keras.applications ConvNeXtTiny ... ConvNeXtXLarge, whose weights
 #   `convnext_tiny` ... `convnext_xlarge` reproduce.
 # * Previous in the series: [20-convmixer.ipynb](20-convmixer.ipynb). Next:
-#   [25-overview.ipynb](25-overview.ipynb), every model side by side.
+#   [22-fast-training.ipynb](22-fast-training.ipynb), where the recipe, not
+#   the network, changes.

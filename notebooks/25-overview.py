@@ -468,6 +468,7 @@ for name in ("vgg16", "mobilenet_v2", "resnet50", "efficientnet_b0", "convnext_t
 # [17-efficientnet](17-efficientnet.ipynb),
 # [18-efficientnet-v2](18-efficientnet-v2.ipynb),
 # [19-regnet](19-regnet.ipynb), [20-convmixer](20-convmixer.ipynb),
-# [21-convnext](21-convnext.ipynb).
+# [21-convnext](21-convnext.ipynb); the recipe that trains airbench94 to
+# 94% in 10 epochs: [22-fast-training](22-fast-training.ipynb).
 #
-# * Previous in the series: [21-convnext.ipynb](21-convnext.ipynb).
+# * Previous in the series: [22-fast-training.ipynb](22-fast-training.ipynb).
