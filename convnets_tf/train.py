@@ -506,8 +506,14 @@ class Lookahead(keras.callbacks.Callback):
         self.total_steps, self.every = total_steps, every
 
     def on_train_begin(self, logs=None):
-        self.variables = [v for v in self.model.weights if "float" in str(v.dtype)]
-        self.slow = [np.array(v.numpy()) for v in self.variables]
+        self.slow = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        # Taken at the first step, not in on_train_begin: a resumed run's
+        # backup is restored into the model after that.
+        if self.slow is None:
+            self.variables = [v for v in self.model.weights if "float" in str(v.dtype)]
+            self.slow = [np.array(v.numpy()) for v in self.variables]
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.optimizer.iterations.numpy())

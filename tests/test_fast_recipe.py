@@ -49,7 +49,7 @@ def test_shift_lr_multiplier_scales_only_the_batchnorm_shifts_steps():
     assert config["shift_lr_multiplier"] == 64.0
 
 
-def test_lookahead_pulls_the_weights_back_to_the_slow_copy():
+def test_lookahead_pulls_the_weights_back_to_the_slow_copy_taken_at_the_first_step():
     model = dense_bn_model()
     compile_model(model, steps_per_epoch=10, epochs=1)
     model.optimizer.build(model.trainable_variables)
@@ -58,6 +58,8 @@ def test_lookahead_pulls_the_weights_back_to_the_slow_copy():
     lookahead.set_params({"steps": 10})
     lookahead.on_train_begin()
     kernel = model.trainable_weights[0]
+    kernel.assign(kernel + 5.0)  # as a resumed run's backup does, after on_train_begin
+    lookahead.on_train_batch_begin(0)
     slow = kernel.numpy().copy()
     kernel.assign(slow + 1.0)
     model.optimizer.iterations.assign(3)  # not a fifth step, nor the epoch's last
