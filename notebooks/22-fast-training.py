@@ -12,8 +12,8 @@
 # Every earlier notebook changes the *network* and holds the recipe fixed.
 # This one does the opposite. In airbench94, a small network (2M
 # parameters, three blocks of widths 64, 256 and 256) with a handful of
-# training ideas reaches 94% on CIFAR-10 in 10 epochs, the accuracy of a
-# ResNet-18 trained for 200. Each idea is small and none is new:
+# training ideas reaches 94% on CIFAR-10 in 10 epochs. Each idea is small
+# and none is new:
 #
 # * a first layer that *whitens* 2x2 image patches, computed from the data
 #   and frozen;
@@ -27,7 +27,7 @@
 # The notebook builds the network and the recipe from `convnets_tf`, shows
 # **one 10-epoch run on all 50,000 training images** on this project's
 # 2-core CPU, which reached 90.35% with test-time augmentation: short of
-# airbench's 94% (section 3 says where this Keras version still differs),
+# airbench's 94% (section 2 lists where this Keras version still differs),
 # and measures **what each ingredient buys** with an ablation on a subset.
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/convnets-tf/convnets_tf/blob/main/notebooks/22-fast-training.ipynb)
