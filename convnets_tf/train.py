@@ -234,7 +234,7 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
                 bn_momentum=None, bn_reestimate=0, use_ema=False, ema_momentum=0.99,
                 tta=False, tta_translate=0, image_sizes=None, translations=None,
                 momentum=0.9, schedule="cosine", shift_lr_multiplier=1.0,
-                lookahead=False, translate=4, seed=None):
+                lookahead=False, translate=4, seed=None, decay_shifts=False):
     """The recipe's settings, checked, with the optimizer's defaults filled in
     (see `compile_model` and `train_cifar`); they are also part of a run's
     definition."""
@@ -257,6 +257,7 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
             "momentum and shift_lr_multiplier are options of SGD (optimizer='sgd'); "
             "AdamW's steps do not scale with its gradients.")
     _check_flag("lookahead", lookahead)
+    _check_flag("decay_shifts", decay_shifts)
     if isinstance(translate, bool) or not isinstance(translate, numbers.Integral) \
             or not 0 <= translate <= MAX_TRANSLATE:
         raise ValueError(
@@ -310,6 +311,7 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
         "momentum": momentum, "schedule": schedule,
         "shift_lr_multiplier": float(shift_lr_multiplier), "lookahead": lookahead,
         "translate": int(translate), "seed": None if seed is None else int(seed),
+        "decay_shifts": decay_shifts,
     }
 
 
@@ -379,7 +381,8 @@ def compile_model(model, steps_per_epoch, epochs, **recipe):
     zero, or with `schedule="triangular"` airbench's (`Triangular`); label
     smoothing (default 0.1). SGD's `shift_lr_multiplier` multiplies the
     learning rate of the normalisation layers' shifts (airbench: 64).
-    Biases and normalisation parameters get no weight decay. Under
+    Biases and normalisation parameters get no weight decay, except the
+    normalisation shifts with `decay_shifts` (airbench decays them). Under
     `mixed_float16` Keras wraps the optimizer in a
     LossScaleOptimizer. XLA is on for GPU and TPU and off on CPU, where it
     is slower. Targets are one-hot (`make_dataset(..., num_classes=...)`),
@@ -429,7 +432,8 @@ def compile_model(model, steps_per_epoch, epochs, **recipe):
                              shift_lr_multiplier=recipe["shift_lr_multiplier"], **ema)
     else:
         opt = keras.optimizers.AdamW(schedule, weight_decay=recipe["weight_decay"], **ema)
-    opt.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    opt.exclude_from_weight_decay(
+        var_names=["bias", "gamma"] + ([] if recipe["decay_shifts"] else ["beta"]))
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=recipe["label_smoothing"])
     if len(names) == 1:
         model.compile(optimizer=opt, loss=loss, metrics=["accuracy"],
@@ -936,6 +940,7 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
             (f"{recipe['shift_lr_multiplier']:g}x learning rate for normalisation shifts",
              recipe["shift_lr_multiplier"] != 1),
             ("lookahead", recipe["lookahead"]),
+            ("weight decay on normalisation shifts", recipe["decay_shifts"]),
             (f"crops shifted by up to {recipe['translate']}", recipe["translate"] != 4),
             (f"seed {recipe['seed']}", recipe["seed"] is not None),
             (f"BatchNorm momentum {recipe['bn_momentum']}", recipe["bn_momentum"] is not None),
@@ -1041,21 +1046,30 @@ def _delete_run(out_dir):
     shutil.rmtree(out_dir / "backup", ignore_errors=True)
 
 
-def _build_for_workers(model, strategy, dataset):
+def _build_state(model, strategy, dataset):
+    """Creates the compiled model's variables (metrics, losses, optimizer)
+    from the shapes of `dataset`'s batches, before `fit`.
+
+    Under the default strategy Keras leaves them to the first trace of the
+    training step, and TensorFlow, seeing variables created, traces the step
+    a second time: twice the start-up of every run, a minute for an
+    Inception model on this CPU."""
+    with strategy.scope():
+        model._symbolic_build(data_batch=dataset.element_spec)
+
+
+def _patch_for_workers(model):
     """Works around two faults of Keras 3 under MultiWorkerMirroredStrategy
-    (keras-team/keras#20585), for a compiled model.
+    (keras-team/keras#20585), for a model whose state `_build_state` built.
 
     At the start of `fit` and `evaluate`, Keras builds the variables from a
     batch that it first averages over the replicas, which this strategy
-    cannot do with a batch of several tensors: here they are built from the
-    shapes of `dataset`'s batches, and that step is skipped. After each
-    step, Keras averages the replicas' metrics along an axis 0 that scalars
-    do not have: here the steps return them with one. (The epoch's logs are
-    read from the metrics' variables afterwards, summed over all replicas
-    of all workers.)
+    cannot do with a batch of several tensors: that step is skipped, the
+    variables being built already. After each step, Keras averages the
+    replicas' metrics along an axis 0 that scalars do not have: here the
+    steps return them with one. (The epoch's logs are read from the metrics'
+    variables afterwards, summed over all replicas of all workers.)
     """
-    with strategy.scope():
-        model._symbolic_build(data_batch=dataset.element_spec)
     model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
     for name in ("train_step", "test_step"):
         step = getattr(model, name)
@@ -1201,7 +1215,7 @@ def train_cifar(
     # the callbacks run on across them. A resumed run skips the finished
     # stages, and the backup restores where the current one stopped. A
     # finished run still calls `fit` once: its backup holds the weights.
-    built_for_workers = False
+    built = False
     seed = recipe["seed"]
     for first, end, size, translate in [
             stage for stage in stages if stage[1] > done] or stages[-1:]:
@@ -1210,9 +1224,11 @@ def train_cifar(
                                 seed=0 if workers and seed is None else seed,
                                 translate=translate,
                                 **{**targets, "image_size": size})
-        if workers and not built_for_workers:
-            _build_for_workers(model, strategy, train_ds)
-            built_for_workers = True
+        if not built:
+            _build_state(model, strategy, train_ds)
+            if workers:
+                _patch_for_workers(model)
+            built = True
         model.fit(
             train_ds,
             validation_data=test_ds,

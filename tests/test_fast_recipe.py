@@ -49,6 +49,20 @@ def test_shift_lr_multiplier_scales_only_the_batchnorm_shifts_steps():
     assert config["shift_lr_multiplier"] == 64.0
 
 
+@pytest.mark.parametrize("decay_shifts", [False, True])
+def test_weight_decay_reaches_the_batchnorm_shifts_only_with_decay_shifts(decay_shifts):
+    model = dense_bn_model()
+    compile_model(model, steps_per_epoch=10, epochs=1, learning_rate=0.1, weight_decay=0.5,
+                  schedule="triangular", decay_shifts=decay_shifts)
+    kernel, beta = model.trainable_weights
+    kernel.assign(np.ones((3, 2), "float32"))
+    beta.assign(np.ones(2, "float32"))
+    model.optimizer.apply([np.zeros((3, 2), "float32"), np.zeros(2, "float32")], [kernel, beta])
+    decayed = 1 - 0.1 * 0.2 * 0.5  # the triangular schedule starts at a fifth of the peak
+    assert np.allclose(kernel.numpy(), decayed)
+    assert np.allclose(beta.numpy(), decayed if decay_shifts else 1.0)
+
+
 def test_lookahead_pulls_the_weights_back_to_the_slow_copy_taken_at_the_first_step():
     model = dense_bn_model()
     compile_model(model, steps_per_epoch=10, epochs=1)
@@ -79,6 +93,7 @@ def test_lookahead_pulls_the_weights_back_to_the_slow_copy_taken_at_the_first_st
     (dict(translate=-1), "translate must be"),
     (dict(translate=2, image_sizes=[16, 32]), "one per stage"),
     (dict(lookahead=1), "lookahead must be True or False"),
+    (dict(decay_shifts="yes"), "decay_shifts must be True or False"),
 ])
 def test_bad_fast_options_are_refused(options, message):
     with pytest.raises(ValueError, match=message):
