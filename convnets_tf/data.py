@@ -142,16 +142,21 @@ def check_arrays(origin, x_train, y_train, x_test, y_test, num_classes,
 
     Images must be uint8 pixels (0-255), which the pipeline normalises
     itself: float images would be normalised twice, and silently. A None in
-    `image_shape` accepts any size on that axis.
+    `image_shape` accepts any size on that axis. The training targets may
+    also be soft: float class probabilities of shape `(N, num_classes)`,
+    such as a teacher's (`convnets_tf.selftrain`).
 
     Returns:
-        `(x_train, y_train), (x_test, y_test)` with int64 labels.
+        `(x_train, y_train), (x_test, y_test)` with int64 labels (float32
+        probabilities for soft training targets).
     """
     splits = []
     for split, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
         x, y = np.asarray(x), np.asarray(y)
+        soft = split == "train" and y.ndim == 2 and y.dtype.kind == "f" \
+            and y.shape[1] == num_classes
         # Keras ships labels as (N, 1).
-        y = y.reshape(-1)
+        y = y if soft else y.reshape(-1)
         shape_ok = x.ndim == 4 and all(
             want is None or have == want for have, want in zip(x.shape[1:], image_shape)
         )
@@ -165,6 +170,14 @@ def check_arrays(origin, x_train, y_train, x_test, y_test, num_classes,
             )
         if len(x) == 0:
             raise ValueError(f"{origin}: x_{split} has no images.")
+        if soft:
+            if len(y) != len(x) or np.any(y < 0) or not np.allclose(y.sum(axis=1), 1, atol=1e-3):
+                raise ValueError(
+                    f"{origin}: y_train holds {len(y)} rows of soft targets for {len(x)} "
+                    "images; expected one row of class probabilities (0 or more, summing "
+                    "to 1) per image.")
+            splits.append((x, y.astype(np.float32)))
+            continue
         if not np.issubdtype(y.dtype, np.integer) or len(y) != len(x):
             raise ValueError(
                 f"{origin}: y_{split} is {y.dtype} with {len(y)} labels; "
@@ -203,7 +216,7 @@ def _download(name, cached):
 
 
 def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
-                 num_classes=None, outputs=None, translate=4):
+                 num_classes=None, outputs=None, translate=4, randaugment=False):
     """Builds a batched `tf.data.Dataset` of normalised images and targets.
 
     Training pipelines reshuffle every epoch, apply random crops of the
@@ -216,7 +229,8 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
 
     Args:
         x: uint8 images, shape `(N, H, W, C)`.
-        y: integer labels, shape `(N,)`.
+        y: integer labels, shape `(N,)`, or soft targets, float class
+            probabilities of shape `(N, classes)`, used as they are.
         batch_size: examples per batch.
         training: whether to shuffle, augment and drop the remainder.
         seed: makes shuffling and augmentation reproducible.
@@ -233,10 +247,14 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
             with zeros by this much on each side); 0 for flips only. A
             progressive run (`train_cifar(..., image_sizes=...)`) grows
             it with the image size, as an augmentation magnitude.
+        randaugment: training batches first go through Keras'
+            `RandAugment` (Cubuk et al. 2020; 2 operations, factor 0.5), the
+            input noise of Noisy Student (Xie et al. 2020, section 2).
 
     Returns:
         A dataset of `(float32 images, targets)` batches; targets are int32
-        labels, or float32 one-hot vectors given `num_classes`.
+        labels, or float32 one-hot vectors given `num_classes`, or the soft
+        targets.
     """
     # Captured as NumPy arrays, they would become graph constants copied for
     # every batch: over 10x slower than sharing these tensors.
@@ -245,7 +263,8 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
         raise ValueError(f"translate must be a whole number of pixels, 0 or more (the "
                          f"default is 4), got {translate!r}.")
     images = tf.convert_to_tensor(x)
-    labels = tf.convert_to_tensor(np.asarray(y, np.int32))
+    soft = np.ndim(y) == 2
+    labels = tf.convert_to_tensor(np.asarray(y, np.float32 if soft else np.int32))
     height, width = x.shape[1:3]
     if isinstance(image_size, int):
         image_size = (image_size, image_size)
@@ -265,7 +284,7 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
 
     def targets(indices):
         target = tf.gather(labels, indices)
-        if num_classes is not None:
+        if num_classes is not None and not soft:
             target = tf.one_hot(target, num_classes)
         if outputs is not None and len(outputs) > 1:
             return {name: target for name in outputs}
@@ -295,9 +314,14 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
         batch = tf.gather(batch, cols, axis=2, batch_dims=1)
         return normalise(batch)
 
+    rand_augment = keras.layers.RandAugment(value_range=(0, 255), seed=seed) \
+        if randaugment else None
+
     def train_batch(indices, random_seed):
         # Gathering from the full array is faster outside XLA.
         batch = tf.gather(images, indices)
+        if rand_augment is not None:
+            batch = rand_augment(tf.cast(batch, tf.float32), training=True)
         return augment(batch, random_seed), targets(indices)
 
     indices = tf.data.Dataset.range(len(x))

@@ -13,7 +13,8 @@ Keras has none, and is registered for `keras.saving`.
 - Attention and regularisers: `squeeze_excite`, `DropPath` (stochastic
   depth), `LayerScale`, `channel_shuffle`; `make_divisible` rounds channels.
 - Layers: `GroupedConv2D` (grouped convolution fast on CPU),
-  `LocalResponseNormalization`.
+  `LocalResponseNormalization`, `NoisyBatchNormalization` (BatchNorm
+  whose output distribution moves at every step; `with_noisy_batchnorm`).
 - Initialisation from data or to the identity: `whitening_kernel` (a
   first convolution that whitens image patches), `PartialIdentity` (a
   convolution that starts by passing its input through).
@@ -310,6 +311,60 @@ class DropPath(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="convnets_tf")
+class NoisyBatchNormalization(layers.BatchNormalization):
+    """BatchNorm followed, in training only, by a random affine map per
+    channel, drawn anew at every step: `scale` x output + `shift`, with
+    `scale` log-uniform in [1 / `max_scale`, `max_scale`] and `shift`
+    uniform in [-`max_shift`, `max_shift`].
+
+    The "noisy BatchNorm" of Santurkar et al. ("How does batch normalization
+    help optimization?", NeurIPS 2018, section 2.1) in the form of a layer:
+    the next layer's inputs no longer have a stable distribution, which is
+    all that BatchNorm was meant to provide against internal covariate
+    shift. (They draw i.i.d. noise per activation from a distribution whose
+    mean and variance change at every step; here the whole channel moves.)
+    At inference it is plain BatchNorm.
+    """
+
+    def __init__(self, max_shift, max_scale, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if max_shift < 0 or max_scale < 1:
+            raise ValueError("NoisyBatchNormalization: max_shift must be 0 or more and "
+                             f"max_scale 1 or more; got {max_shift} and {max_scale}.")
+        self.max_shift, self.max_scale, self.seed = max_shift, max_scale, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None, mask=None):
+        outputs = super().call(inputs, training=training, mask=mask)
+        if not training:
+            return outputs
+        channels = (outputs.shape[self.axis],)
+        log_scale = float(np.log(self.max_scale))
+        scale = ops.exp(keras.random.uniform(channels, -log_scale, log_scale,
+                                             seed=self.seed_generator, dtype=outputs.dtype))
+        shift = keras.random.uniform(channels, -self.max_shift, self.max_shift,
+                                     seed=self.seed_generator, dtype=outputs.dtype)
+        return outputs * scale + shift
+
+    def get_config(self):
+        return {**super().get_config(), "max_shift": self.max_shift,
+                "max_scale": self.max_scale, "seed": self.seed}
+
+
+def with_noisy_batchnorm(model, max_shift, max_scale):
+    """A copy of `model`, with fresh weights, in which every
+    BatchNormalization layer is a `NoisyBatchNormalization` with the same
+    settings (channels-last models)."""
+
+    def clone(layer):
+        if isinstance(layer, layers.BatchNormalization):
+            return NoisyBatchNormalization(max_shift, max_scale, **layer.get_config())
+        return layer.__class__.from_config(layer.get_config())
+
+    return keras.models.clone_model(model, clone_function=clone)
 
 
 @keras.saving.register_keras_serializable(package="convnets_tf")

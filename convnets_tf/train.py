@@ -234,7 +234,8 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
                 bn_momentum=None, bn_reestimate=0, use_ema=False, ema_momentum=0.99,
                 tta=False, tta_translate=0, image_sizes=None, translations=None,
                 momentum=0.9, schedule="cosine", shift_lr_multiplier=1.0,
-                lookahead=False, translate=4, seed=None, decay_shifts=False):
+                lookahead=False, translate=4, seed=None, decay_shifts=False,
+                randaugment=False):
     """The recipe's settings, checked, with the optimizer's defaults filled in
     (see `compile_model` and `train_cifar`); they are also part of a run's
     definition."""
@@ -258,6 +259,7 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
             "AdamW's steps do not scale with its gradients.")
     _check_flag("lookahead", lookahead)
     _check_flag("decay_shifts", decay_shifts)
+    _check_flag("randaugment", randaugment)
     if isinstance(translate, bool) or not isinstance(translate, numbers.Integral) \
             or not 0 <= translate <= MAX_TRANSLATE:
         raise ValueError(
@@ -311,7 +313,7 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
         "momentum": momentum, "schedule": schedule,
         "shift_lr_multiplier": float(shift_lr_multiplier), "lookahead": lookahead,
         "translate": int(translate), "seed": None if seed is None else int(seed),
-        "decay_shifts": decay_shifts,
+        "decay_shifts": decay_shifts, "randaugment": randaugment,
     }
 
 
@@ -942,6 +944,7 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
             ("lookahead", recipe["lookahead"]),
             ("weight decay on normalisation shifts", recipe["decay_shifts"]),
             (f"crops shifted by up to {recipe['translate']}", recipe["translate"] != 4),
+            ("RandAugment", recipe["randaugment"]),
             (f"seed {recipe['seed']}", recipe["seed"] is not None),
             (f"BatchNorm momentum {recipe['bn_momentum']}", recipe["bn_momentum"] is not None),
             (f"EMA {recipe['ema_momentum']}", recipe["use_ema"]),
@@ -1124,7 +1127,8 @@ def train_cifar(
         build_model: a function of no arguments returning the model; it is
             called inside the strategy's scope, after the precision is set.
         data: `((x_train, y_train), (x_test, y_test))`, uint8 images and
-            integer labels, such as `load_cifar` returns.
+            integer labels, such as `load_cifar` returns; `y_train` may be
+            soft targets instead (`convnets_tf.selftrain.student_data`).
         epochs: total epochs; a resumed run only runs the missing ones.
         batch_size: the global batch, split across replicas.
         out_dir: gets `run.json`, `history.csv`, `best.keras`, `backup/`,
@@ -1138,8 +1142,9 @@ def train_cifar(
         restart: delete a previous run in `out_dir` and start over.
         **recipe: see `full_recipe`; passed to `compile_model` (optimizer,
             learning_rate, loss_weights, bn_momentum, use_ema, ...),
-            image_sizes and translations, the progressive schedule, and
-            bn_reestimate, tta and tta_translate, applied at the end.
+            image_sizes and translations, the progressive schedule,
+            randaugment (`make_dataset`), and bn_reestimate, tta and
+            tta_translate, applied at the end.
 
     Returns:
         The trained model.
@@ -1222,7 +1227,7 @@ def train_cifar(
         # Workers of a cluster each keep their share of the same shuffled batches.
         train_ds = make_dataset(x_train, y_train, batch_size, training=True,
                                 seed=0 if workers and seed is None else seed,
-                                translate=translate,
+                                translate=translate, randaugment=recipe["randaugment"],
                                 **{**targets, "image_size": size})
         if not built:
             _build_state(model, strategy, train_ds)

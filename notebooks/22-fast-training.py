@@ -354,4 +354,5 @@ print(f"standard error of one accuracy near 0.8 on {n_test:,} test images: "
 # * C. Szegedy et al. Rethinking the Inception architecture (label
 #   smoothing; notebook 06).
 # * Previous in the series: [21-convnext.ipynb](21-convnext.ipynb). Next:
-#   [25-overview.ipynb](25-overview.ipynb), every model side by side.
+#   [23-batch-norm.ipynb](23-batch-norm.ipynb), what BatchNorm does to
+#   training.

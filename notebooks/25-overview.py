@@ -471,4 +471,4 @@ for name in ("vgg16", "mobilenet_v2", "resnet50", "efficientnet_b0", "convnext_t
 # [21-convnext](21-convnext.ipynb); the recipe that trains airbench94 to
 # 94% in 10 epochs: [22-fast-training](22-fast-training.ipynb).
 #
-# * Previous in the series: [22-fast-training.ipynb](22-fast-training.ipynb).
+# * Previous in the series: [24-noisy-student.ipynb](24-noisy-student.ipynb).

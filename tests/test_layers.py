@@ -313,3 +313,36 @@ def test_drop_path_in_a_training_step():
     # Bias gradient: (number of kept samples) / keep per unit.
     kept = float(grads[1][0]) * 0.5
     assert kept == round(kept) and 10 < kept < 54
+
+
+# --- NoisyBatchNormalization (Santurkar et al. 2018) -------------------------
+
+def test_noisy_batchnorm_is_batchnorm_at_inference_and_moves_each_channel_in_training(tmp_path):
+    model = functional(lambda x: blocks.NoisyBatchNormalization(1.0, 2.0, seed=0)(x), (4, 4, 3))
+    plain = functional(lambda x: layers.BatchNormalization()(x), (4, 4, 3))
+    x = np.random.default_rng(0).normal(2.0, 3.0, (8, 4, 4, 3)).astype("float32")
+    np.testing.assert_allclose(model(x), plain(x), atol=1e-6)
+    clean = plain(x, training=True).numpy()
+    noisy = [model(x, training=True).numpy() for _ in range(2)]
+    for out in noisy:
+        # One affine map per channel: output = scale x clean + shift.
+        for c in range(3):
+            scale, shift = np.polyfit(clean[..., c].ravel(), out[..., c].ravel(), 1)
+            assert 0.5 - 1e-4 <= scale <= 2.0 + 1e-4 and abs(shift) <= 1.0 + 1e-4
+            np.testing.assert_allclose(out[..., c], scale * clean[..., c] + shift, atol=1e-4)
+    assert not np.allclose(noisy[0], noisy[1])  # drawn anew at every call
+    assert roundtrip(model, tmp_path).layers[-1].get_config()["max_scale"] == 2.0
+
+
+def test_with_noisy_batchnorm_replaces_every_batchnorm_and_keeps_the_rest():
+    model = keras.Sequential([keras.Input((8, 8, 3)), layers.Conv2D(4, 3),
+                              layers.BatchNormalization(epsilon=1e-5), layers.ReLU(),
+                              layers.Conv2D(4, 3), layers.BatchNormalization()])
+    noisy = blocks.with_noisy_batchnorm(model, max_shift=0.5, max_scale=1.5)
+    kinds = [type(layer).__name__ for layer in noisy.layers]
+    assert kinds == ["Conv2D", "NoisyBatchNormalization", "ReLU", "Conv2D",
+                     "NoisyBatchNormalization"]
+    assert noisy.layers[1].epsilon == 1e-5 and noisy.layers[1].max_shift == 0.5
+    assert noisy.count_params() == model.count_params()
+    with pytest.raises(ValueError, match="max_scale 1 or more"):
+        blocks.NoisyBatchNormalization(0.5, 0.5)

@@ -148,6 +148,21 @@ def test_vgg_cifar_head_is_512_wide_with_dropout():
     assert not np.allclose(model(x, training=True), model(x, training=True))
 
 
+def test_vgg_widths_set_the_five_blocks_channels():
+    model = convnets_tf.build("vgg11", input_shape=(32, 32, 3), num_classes=10,
+                              cifar_head=True, widths=(16, 32, 64, 128, 128))
+    assert [model.get_layer(f"block{b}_pool").output.shape[-1] for b in range(1, 6)] \
+        == [16, 32, 64, 128, 128]
+    # Configuration A's eight 3x3 convolutions with biases, then 128-512-512-10.
+    convs = [(3, 16), (16, 32), (32, 64), (64, 64), (64, 128), (128, 128), (128, 128),
+             (128, 128)]
+    dense = [(128, 512), (512, 512), (512, 10)]
+    assert count_params(model).trainable == sum(9 * i * o + o for i, o in convs) \
+        + sum(i * o + o for i, o in dense)
+    with pytest.raises(ValueError, match="five positive channel counts"):
+        convnets_tf.build("vgg11", widths=(16, 32, 64))
+
+
 # Network In Network
 
 NIN_IMAGENET_CAFFE = [  # name, kernel, stride, output maps

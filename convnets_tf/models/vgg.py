@@ -82,6 +82,7 @@ def vgg(
     batch_norm=False,
     cifar_head=False,
     dropout=0.5,
+    widths=WIDTHS,
 ):
     """VGG.
 
@@ -99,18 +100,24 @@ def vgg(
             of two hidden layers with dropout.
         dropout: rate after fc1 and fc2 (section 3.1: "dropout
             regularisation for the first two fully-connected layers").
+        widths: the channels of the five blocks (the paper's 64, 128, 256,
+            512, 512); narrower ones make the small networks that
+            experiments on a CPU can afford.
 
     The other arguments are those of keras.applications. The input must be
     at least 32x32: the five poolings divide it by 32. Dropout layers hold
     no weights, so keras.applications' files (which have none) still load.
     """
     check_option(name, "config", config, CONFIGS)  # Table 1
+    if len(widths) != len(WIDTHS) or min(widths) < 1:
+        raise ValueError(f"{name}: widths must be five positive channel counts, one per "
+                         f"block (the paper's {WIDTHS}); got {widths}.")
     check_arguments(name, input_shape, 32, pooling, weights, fixed_size=include_top)
 
     inputs = keras.Input(input_shape)
     x = inputs
     for block, (filters, kernel_sizes) in enumerate(
-        zip(WIDTHS, CONFIGS[config]), start=1
+        zip(widths, CONFIGS[config]), start=1
     ):
         x = vgg_block(
             x, filters, kernel_sizes, name=f"block{block}",
