@@ -159,7 +159,8 @@ assert counts.trainable == 11_285_224
 # factor drawn log-uniformly from [1/2, 2] and shifted by an amount drawn
 # from [-1, 1], both new at every step (`NoisyBatchNormalization` in
 # `convnets_tf.layers`). The next layer then sees inputs whose distribution
-# moves all the time: more covariate shift than no BatchNorm at all.
+# moves at every step, by design: if BatchNorm worked by keeping that
+# distribution still, this arm should lose its benefit.
 
 # %%
 from convnets_tf.data import CIFAR_MEAN, CIFAR_STD, load_cifar

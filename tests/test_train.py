@@ -189,6 +189,22 @@ def test_batch_larger_than_data(tiny_cifar, tmp_path):
                           batch_size=4096, out_dir=tmp_path)
 
 
+def test_the_training_step_is_traced_once(tiny_cifar, tmp_path, monkeypatch):
+    """Variables created inside the first trace (Keras' default under the
+    default strategy) make TensorFlow trace the step twice."""
+    traces = []
+    step = keras.Model.train_step
+
+    def counted(self, data):  # Python runs only while TensorFlow traces
+        traces.append(1)
+        return step(self, data)
+
+    monkeypatch.setattr(keras.Model, "train_step", counted)
+    train.train_cifar(small_model, load_cifar(source=tiny_cifar), epochs=2, batch_size=64,
+                      out_dir=tmp_path, verbose=0)
+    assert len(traces) == 1
+
+
 class Killed(BaseException):
     """Stands in for a kill: nothing after it runs, and nothing catches it."""
 
