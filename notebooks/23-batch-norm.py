@@ -203,10 +203,14 @@ from convnets_tf.train import train_cifar
 MODELS, HISTORY = {}, {}
 for label, (batch_norm, noisy, rate) in ARMS.items():
     out = f"{plan.runs_dir}/batchnorm_{label.replace(', ', '_').replace(' ', '_')}"
-    MODELS[label] = train_cifar(
-        lambda: small_vgg(batch_norm, noisy), data, epochs=plan.epochs,
-        batch_size=plan.batch_size, out_dir=out, strategy=strategy, verbose=2,
-        learning_rate=rate, seed=0)
+    try:
+        MODELS[label] = train_cifar(
+            lambda: small_vgg(batch_norm, noisy), data, epochs=plan.epochs,
+            batch_size=plan.batch_size, out_dir=out, strategy=strategy, verbose=2,
+            learning_rate=rate, seed=0)
+    except FloatingPointError as diverged:   # what a too-high rate does without BatchNorm
+        print(f"{label}: {diverged}\n")
+        continue
     record_run(plan, out, notebook="23-batch-norm", label=label)
     HISTORY[label] = read_rows(f"{out}/history.csv")
     print(f"{label}: {sum(row['seconds'] for row in HISTORY[label]):.0f} s ({machine()})\n")
