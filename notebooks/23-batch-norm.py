@@ -313,4 +313,4 @@ for batch in (1, 2, 8, 32, 500) if not smoke else (1, 8):
 #   on the batch size; notebook 11 uses GroupNorm).
 # * Previous in the series: [22-fast-training.ipynb](22-fast-training.ipynb).
 #   Next: [24-noisy-student.ipynb](24-noisy-student.ipynb), a student
-#   network that beats its teacher.
+#   network trained on its teacher's labels.

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Noisy Student: a student that learns from its teacher and beats it
+# # Noisy Student: can a student beat the teacher that labels its data?
 #
 # **Paper:** Q. Xie, M.-T. Luong, E. Hovy and Q. V. Le, "Self-training with
 # Noisy Student improves ImageNet classification", CVPR 2020,
@@ -198,7 +198,37 @@ print(f"standard error of one accuracy near 0.6 on {n_test:,} test images: "
 # %% [markdown]
 # ## 5. Results
 #
-# (Filled in from the stored run below.)
+# Every number is printed above, from one stored run on the project's
+# 2-core CPU (float32, seed 0, 17 minutes in all), tested on the same
+# 2,000 test images. A difference of about 0.015 between two rows is
+# within noise.
+#
+# * **The teacher**, trained on the 4,000 labelled images for 40 epochs,
+#   reached 0.652. Its pseudo-labels were right for 65.9% of the 46,000
+#   other images; 96.5% passed the 0.3 threshold, 67.4% of those right.
+# * **The noisy student did not beat its teacher: 0.351 against
+#   0.652.** It was still learning fast when its 3 epochs ended (test
+#   accuracy 0.189, 0.237, 0.351; training accuracy on its own noised
+#   images only 0.284): RandAugment and dropout made its task much harder,
+#   and 1,131 steps were far too few to learn it. The paper trains its
+#   students on ImageNet for hundreds of epochs, longer than their
+#   teachers; this budget gave the student no more steps than the teacher.
+# * **The student without noise** reached 0.663, 1.1 points above its
+#   teacher: within noise, so no gain is shown either.
+# * **The second iteration** inherited the weak teacher: the noisy
+#   student's pseudo-labels were right for 34.9% of the images, only 11.3%
+#   passed the threshold, and its student trained on 9,206 images to
+#   0.237.
+#
+# So at this budget the run shows the opposite of the paper's ablation:
+# the noise cost accuracy, because the student stopped long before it
+# could fit its noised data. What the paper's claim needs, and this run
+# does not have, is a student trained to convergence under its noise
+# (many epochs over the unlabelled set, which here would take hours on
+# this CPU, minutes on a GPU) and a better teacher. Also not done here:
+# Meta Pseudo Labels, whose teacher learns from the student's progress on
+# the labelled images through a custom training step; and the paper's
+# class balancing of the pseudo-labelled set.
 #
 # ## References
 #
