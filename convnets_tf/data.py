@@ -144,7 +144,9 @@ def check_arrays(origin, x_train, y_train, x_test, y_test, num_classes,
     itself: float images would be normalised twice, and silently. A None in
     `image_shape` accepts any size on that axis. The training targets may
     also be soft: float class probabilities of shape `(N, num_classes)`,
-    such as a teacher's (`convnets_tf.selftrain`).
+    such as a teacher's (`convnets_tf.selftrain`); an all-zero row marks
+    an image without a label, which adds nothing to a cross-entropy loss
+    and which Meta Pseudo Labels' teacher labels (`selftrain.mixed_data`).
 
     Returns:
         `(x_train, y_train), (x_test, y_test)` with int64 labels (float32
@@ -171,11 +173,13 @@ def check_arrays(origin, x_train, y_train, x_test, y_test, num_classes,
         if len(x) == 0:
             raise ValueError(f"{origin}: x_{split} has no images.")
         if soft:
-            if len(y) != len(x) or np.any(y < 0) or not np.allclose(y.sum(axis=1), 1, atol=1e-3):
+            sums = y.sum(axis=1)
+            if len(y) != len(x) or np.any(y < 0) or not np.all(
+                    np.isclose(sums, 1, atol=1e-3) | (sums == 0)):
                 raise ValueError(
                     f"{origin}: y_train holds {len(y)} rows of soft targets for {len(x)} "
                     "images; expected one row of class probabilities (0 or more, summing "
-                    "to 1) per image.")
+                    "to 1, or all 0 for an unlabelled image) per image.")
             splits.append((x, y.astype(np.float32)))
             continue
         if not np.issubdtype(y.dtype, np.integer) or len(y) != len(x):

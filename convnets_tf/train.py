@@ -664,6 +664,23 @@ def describe_final(final):
     return line
 
 
+def clone_optimizer(optimizer):
+    """A new optimizer, unbuilt, with `optimizer`'s settings and schedule,
+    loss scaling included, for a second network trained beside the first
+    (`selftrain.MetaPseudoLabels`). Keras' configuration leaves out the
+    weight-decay exclusions, so they are copied."""
+    inner = getattr(optimizer, "inner_optimizer", None)
+    if inner is not None:
+        return keras.optimizers.LossScaleOptimizer(
+            clone_optimizer(inner), **{key: value for key, value in optimizer.get_config().items()
+                                       if key != "inner_optimizer"})
+    clone = type(optimizer).from_config(optimizer.get_config())
+    for exclusions in ("_exclude_from_weight_decay", "_exclude_from_weight_decay_pattern"):
+        if hasattr(optimizer, exclusions):  # set with a weight decay only
+            setattr(clone, exclusions, getattr(optimizer, exclusions))
+    return clone
+
+
 def _ema_optimizer(model):
     """The optimizer that keeps `model`'s weight averages, or None."""
     optimizer = getattr(model, "optimizer", None)
