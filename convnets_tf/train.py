@@ -12,6 +12,7 @@ finished epoch in `out_dir`.
 import contextlib
 import csv
 import glob
+import hashlib
 import json
 import math
 import numbers
@@ -1017,16 +1018,28 @@ def check_image_size(size):
         )
 
 
-def _run_definition(model, data, batch_size, epochs, recipe, image_size):
+def data_fingerprint(arrays):
+    """A short hash of the contents of checked arrays `((x_train, y_train),
+    (x_test, y_test))` (`check_arrays`' output): two data sets of the same
+    sizes, a teacher's pseudo-labels of two teachers say, differ in it."""
+    digest = hashlib.blake2b(digest_size=8)
+    for array in (*arrays[0], *arrays[1]):
+        digest.update(np.ascontiguousarray(array).data)
+    return digest.hexdigest()
+
+
+def _run_definition(model, data, arrays, batch_size, epochs, recipe, image_size):
     """What makes a run this run: a rerun must match it to resume it.
-    `image_size` is the size it is tested at (and a progressive run ends
-    at); its schedule is in the recipe."""
+    `arrays` are `data` checked (`check_arrays`); `image_size` is the size
+    it is tested at (and a progressive run ends at); its schedule is in the
+    recipe."""
     import convnets_tf
 
     definition = {
         "model": model.name, "parameters": model.count_params(),
         "dataset": getattr(data, "name", None),
         "train_images": len(data[0][0]), "test_images": len(data[1][0]),
+        "data_fingerprint": data_fingerprint(arrays),
         "image_size": image_size, "batch_size": batch_size,
         "epochs": epochs, "precision": model.dtype_policy.name, **recipe,
         # Recorded, not compared: an upgrade may resume a run.
@@ -1044,7 +1057,10 @@ def _check_definition(out_dir, definition):
     differences = [
         f"{key} {recorded.get(key)!r} -> {value!r}"
         for key, value in definition.items()
-        if key != "version" and recorded.get(key) != value
+        # The version is only recorded; a run recorded before the data's
+        # fingerprint existed is compared without it.
+        if key != "version" and (key in recorded or key != "data_fingerprint")
+        and recorded.get(key) != value
     ]
     if differences:
         raise ValueError(
@@ -1209,7 +1225,8 @@ def train_cifar(
         image_size = x_train.shape[1:3]
     if not recipe["image_sizes"]:
         stages = [(0, epochs, image_size, recipe["translate"])]
-    definition = _run_definition(model, data, batch_size, epochs, recipe, image_size)
+    definition = _run_definition(model, data, ((x_train, y_train), (x_test, y_test)),
+                                 batch_size, epochs, recipe, image_size)
     _check_definition(out_dir, definition)
     with strategy.scope():
         compile_model(model, steps_per_epoch, epochs, **recipe)

@@ -260,6 +260,15 @@ def test_a_different_run_in_the_same_folder_is_refused(tiny_cifar, tmp_path, cap
     another_model = ["resnet20" if arg == "lenet5_modern" else arg for arg in run]
     assert main(another_model) == 1
     assert "model 'lenet5_modern' -> 'resnet20'" in one_error_line(capsys)
+    # The same images with other labels: every count is the same.
+    with np.load(tiny_cifar) as arrays:
+        relabelled = {**arrays, "y_train": np.roll(arrays["y_train"], 1)}
+    (tmp_path / "relabelled").mkdir()
+    np.savez(tmp_path / "relabelled" / tiny_cifar.name, **relabelled)
+    other_data = [str(tmp_path / "relabelled" / tiny_cifar.name) if arg == str(tiny_cifar)
+                  else arg for arg in run]
+    assert main(other_data) == 1
+    assert "data_fingerprint" in one_error_line(capsys)
     assert read_rows(tmp_path / "history.csv") == rows
 
     # The same command says the run is finished and keeps it.
@@ -271,7 +280,8 @@ def test_a_different_run_in_the_same_folder_is_refused(tiny_cifar, tmp_path, cap
     # defaults, and resumes.
     definition = json.loads((tmp_path / "run.json").read_text())
     older = {key: value for key, value in definition.items() if key not in (
-        "bn_momentum", "bn_reestimate", "use_ema", "ema_momentum", "tta", "tta_translate")}
+        "bn_momentum", "bn_reestimate", "use_ema", "ema_momentum", "tta", "tta_translate",
+        "data_fingerprint")}
     (tmp_path / "run.json").write_text(json.dumps(older))
     assert main(run) == 0
     assert "all 1 epochs of this run are finished" in capsys.readouterr().out
