@@ -131,8 +131,10 @@ class MetaPseudoLabels(keras.Model):
     the student's final fine-tuning on the labelled images (section 4).
     """
 
-    def compile(self, optimizer, **kwargs):
-        super().compile(optimizer=optimizer, **kwargs)
+    def compile(self, optimizer, metrics=None, **kwargs):
+        # Weighted, so that the training accuracy counts the labelled rows
+        # only (Keras passes sample weights to weighted metrics alone).
+        super().compile(optimizer=optimizer, weighted_metrics=metrics, **kwargs)
         self.losses_by_output = kwargs["loss"]
         self.teacher_optimizer = clone_optimizer(self.optimizer)
         # Each optimizer holds the state of its own network only, and both

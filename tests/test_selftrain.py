@@ -130,11 +130,14 @@ def test_one_meta_pseudo_labels_step_by_hand():
     model = meta_pseudo_labels(dense("teacher"), dense("student"))
     model.compile(optimizer=keras.optimizers.SGD(0.5),
                   loss={name: keras.losses.CategoricalCrossentropy()
-                        for name in model.output_names})
+                        for name in model.output_names},
+                  metrics={"student": [keras.metrics.CategoricalAccuracy(name="accuracy")]})
     teacher, student = model.get_layer("teacher"), model.get_layer("student")
     x = tf.constant(np.random.default_rng(0).normal(size=(6, 4)), tf.float32)
     y = np.zeros((6, 3), np.float32)
-    y[[1, 4], [0, 2]] = 1  # rows 1 and 4 labelled
+    # Rows 1 and 4 labelled, with the classes the student predicts: its
+    # accuracy on them is 1, on all rows less.
+    y[[1, 4], student(x).numpy().argmax(1)[[1, 4]]] = 1
     labelled = y.any(1)
     t_weights, s_weights = teacher.get_weights(), student.get_weights()
 
@@ -162,6 +165,7 @@ def test_one_meta_pseudo_labels_step_by_hand():
                          expected_student + expected_teacher):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert abs(float(logs["teacher_feedback"]) - float(feedback)) < 1e-6
+    assert float(logs["student_accuracy"]) == 1.0
     assert feedback != 0
 
 
