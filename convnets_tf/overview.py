@@ -13,11 +13,12 @@ run of that very model reached (`results/runs.csv`).
     overview.refresh_table()               # re-joins PAPER_TOP1 and runs.csv, no rebuild
     overview.read_table()                  # the stored rows, as dicts of strings
 
-The CPU latency (batch 1) and throughput (batch 64) columns are left empty:
-they were not measured when the table was written, because the machine was
-busy. Measure them on a quiet machine only: `python benchmarks/cpu_models.py
---models all --skip-training` times issues 9 and 10's models (it does not
-write this table yet).
+The CPU latency (batch 1) and inference throughput (batch 64) columns are
+measured apart, by `time_table()`, on a quiet machine only: timings depend on
+what else runs, so each row also records the cores and load average it was
+timed under (`cpu_timed_on`). `write_table` keeps the stored timings of the
+models it rebuilds, and `time_table()` times only the rows that lack them, so
+a new model needs one short call and an interrupted timing run carries on.
 
 `build_seconds` is how long building and counting the model took in that
 run (on a 2-core CPU shared with a training run, at low priority); it says
@@ -33,7 +34,7 @@ from pathlib import Path
 import keras
 
 import convnets_tf
-from convnets_tf import analysis
+from convnets_tf import analysis, timing
 from convnets_tf.files import atomic_path
 from convnets_tf.results import RESULTS_FILE
 
@@ -44,11 +45,13 @@ COLUMNS = (
     "name", "family", "input_size", "params_total", "params_trainable", "macs",
     "activations", "receptive_field", "imagenet_top1", "imagenet_top1_source",
     "cifar10_test_accuracy", "cifar10_run", "cpu_latency_ms_batch1",
-    "cpu_images_per_second_batch64", "build_seconds",
+    "cpu_images_per_second_batch64", "cpu_timed_on", "build_seconds",
 )
 # The columns a fresh `model_row` must reproduce exactly (build_seconds is a
-# wall time, and the timing columns are not measured).
+# wall time, and the timing columns are measured by `time_table`).
 COMPUTED = COLUMNS[:12]
+TIMED = ("cpu_latency_ms_batch1", "cpu_images_per_second_batch64", "cpu_timed_on")
+THROUGHPUT_BATCH = 64
 
 # Sources, quoted once.
 _KERAS = "keras.io applications table (keras.applications weights)"
@@ -239,8 +242,7 @@ def model_row(name, runs=None):
         "activations": analysis.count_activations(model),
         "receptive_field": analysis.receptive_field(model),
         **_joined(name, runs),
-        "cpu_latency_ms_batch1": NOT_MEASURED,
-        "cpu_images_per_second_batch64": NOT_MEASURED,
+        **dict.fromkeys(TIMED, NOT_MEASURED),
     }
     del model
     keras.backend.clear_session()
@@ -267,14 +269,61 @@ def write_table(path=TABLE_FILE, names=None, verbose=True):
     """
     names = convnets_tf.list_models() if names is None else list(names)
     runs = cifar10_runs()
+    timed = {row["name"]: {key: row.get(key, NOT_MEASURED) for key in TIMED}
+             for row in (read_table(path) if Path(path).exists() else [])}
     start = time.perf_counter()
     rows = []
     for i, name in enumerate(names, 1):
-        rows.append(model_row(name, runs))
+        rows.append({**model_row(name, runs), **timed.get(name, {})})
         if verbose:
             print(f"{i:3d}/{len(names)} {name:<22} {rows[-1]['build_seconds']:7.1f} s",
                   flush=True)
     _write(rows, path)
+    return time.perf_counter() - start
+
+
+def timing_row(name, repeats=3):
+    """The timing columns of registered model `name` at its default input,
+    measured on this CPU: the median batch-1 inference latency over
+    `repeats` calls, and the images per second of one batch of 64."""
+    keras.utils.set_random_seed(0)
+    model = convnets_tf.build(name)
+    latency = timing.inference_seconds(model, batch_size=1, repeats=repeats)
+    # A batch of 64 takes from milliseconds to a minute here: its first,
+    # tracing call is the warm-up, and one timed call is enough at that size.
+    batch = timing.inference_seconds(model, batch_size=THROUGHPUT_BATCH, repeats=1, warmup=1)
+    del model
+    keras.backend.clear_session()
+    gc.collect()
+    return {
+        "cpu_latency_ms_batch1": round(latency * 1e3, 1),
+        "cpu_images_per_second_batch64": round(THROUGHPUT_BATCH / batch, 1),
+        "cpu_timed_on": timing.machine(),
+    }
+
+
+def time_table(path=TABLE_FILE, names=None, verbose=True):
+    """Fills the timing columns of `names` (None: every row without them)
+    in the stored table, rewriting it after each model so that an
+    interrupted run keeps what it measured; returns the total seconds.
+
+    Run it on an otherwise idle machine: the figures are only as quiet as
+    the machine (`cpu_timed_on` keeps the load average it ended with).
+    """
+    rows = read_table(path)
+    names = [row["name"] for row in rows if not row["cpu_timed_on"]] if names is None else names
+    unknown = sorted(set(names) - {row["name"] for row in rows})
+    if unknown:
+        raise ValueError(f"{path} has no rows for {unknown}; add them with write_table() first.")
+    start = time.perf_counter()
+    for i, name in enumerate(names, 1):
+        row = next(row for row in rows if row["name"] == name)
+        row.update(as_stored(timing_row(name)))
+        _write(rows, path)
+        if verbose:
+            print(f"{i:3d}/{len(names)} {name:<22} {row['cpu_latency_ms_batch1']:>9} ms "
+                  f"{row['cpu_images_per_second_batch64']:>8} img/s  {row['cpu_timed_on']}",
+                  flush=True)
     return time.perf_counter() - start
 
 

@@ -49,13 +49,14 @@ def _random_input(model, batch_size, seed=0):
     return np.random.default_rng(seed).uniform(0, 1, (batch_size, *shape)).astype("float32")
 
 
-def inference_seconds(model, batch_size=1, repeats=10):
+def inference_seconds(model, batch_size=1, repeats=10, warmup=2):
     """Median seconds of one inference call on a batch of `batch_size`
     random images at the model's input size (a compiled `tf.function`, as
-    `predict` runs it, without `predict`'s per-call overhead)."""
+    `predict` runs it, without `predict`'s per-call overhead), after
+    `warmup` untimed calls (the first traces)."""
     images = tf.constant(_random_input(model, batch_size))
     forward = tf.function(lambda x: model(x, training=False))
-    return median_seconds(lambda: forward(images).numpy(), repeats)
+    return median_seconds(lambda: forward(images).numpy(), repeats, warmup)
 
 
 def training_images_per_second(model, batch_size=64, repeats=5, jit_compile=False):

@@ -91,15 +91,17 @@ assert sorted(rows) == convnets_tf.list_models()
 #   scaled-down variants with other names (they are in `runs.csv`, not
 #   here), and the runs are short demonstrations (a few epochs on a
 #   subset), not measurements of what the model can reach;
-# * **CPU latency and throughput** columns exist in the file but are
-#   empty: they were not measured when this table was written, because the
-#   2-core machine was busy with a training run and any timing would have
-#   measured the load. `benchmarks/cpu_models.py` measures them on a quiet
-#   machine (`benchmarks/README.md` has an earlier idle-machine run of the
-#   issue 9 models, not merged into this table).
+# * **b1 ms**: batch-1 inference latency on this project's 2-core CPU
+#   (float32, XLA off), the median of 3 calls after 2 warm-up calls;
+# * **b64 img/s**: inference throughput with batches of 64 images, from
+#   one timed call after a warm-up call. Both are measured by
+#   `overview.time_table()` (`convnets_tf.timing.inference_seconds`, a
+#   compiled forward pass without `predict`'s overhead), one model at a
+#   time on an otherwise idle machine; each row of the file keeps the
+#   cores and load average it was timed under (`cpu_timed_on`, printed
+#   below).
 #
-# The **notebook** column says where each model is explained (the
-# BN-Inception and airbench94 notebooks are not written yet).
+# The **notebook** column says where each model is explained.
 
 # %%
 def notebook_of(name):
@@ -107,6 +109,7 @@ def notebook_of(name):
     if name.startswith("resnet") and name.endswith("_v2"):
         return "09"
     for prefix, number in (
+        ("airbench", "22"), ("bn_inception", "23"),
         ("efficientnet_v2", "18"), ("mobilenet_v3", "16"), ("resnext", "10"),
         ("preact", "09"), ("wide_resnet", "09"), ("wrn", "09"), ("resnet", "08"),
         ("inception_v3", "06"), ("inception", "07"), ("lenet", "01"), ("alexnet", "02"),
@@ -130,17 +133,22 @@ def table_line(row):
             f"{row['input_size']:>9} {millions(row['params_trainable']):>7} "
             f"{millions(row['params_total']):>7} {int(row['macs']) / 1e9:8.3f} "
             f"{int(row['activations']) / 1e6:7.2f} {row['receptive_field']:>5} "
-            f"{top1:>6} {cifar:>8}")
+            f"{top1:>6} {cifar:>8} {row['cpu_latency_ms_batch1']:>8} "
+            f"{row['cpu_images_per_second_batch64']:>8}")
 
 
 HEADER = (f"{'model':<21} {'nb':>2} {'input':>9} {'params':>7} {'total':>7} {'GMACs':>8} "
-          f"{'acts M':>7} {'RF':>5} {'top-1':>6} {'CIFAR-10':>8}\n"
-          f"{'':<21} {'':>2} {'':>9} {'M':>7} {'M':>7}")
+          f"{'acts M':>7} {'RF':>5} {'top-1':>6} {'CIFAR-10':>8} {'b1 ms':>8} {'b64':>8}\n"
+          f"{'':<21} {'':>2} {'':>9} {'M':>7} {'M':>7} {'':>8} {'':>7} {'':>5} {'':>6} "
+          f"{'':>8} {'':>8} {'img/s':>8}")
 print(HEADER)
 for name in sorted(rows, key=lambda n: (notebook_of(n), n)):
     print(table_line(rows[name]))
 print(f"\ntable computed in {sum(float(r['build_seconds']) for r in rows.values()):.0f} s "
       f"(building and counting all {len(rows)} models, one at a time)")
+loads = [float(row["cpu_timed_on"].rsplit(" ", 1)[-1]) for row in rows.values()]
+print(f"timed on {rows['resnet50']['cpu_timed_on'].split(',')[0]}, at 1-minute load "
+      f"averages from {min(loads)} to {max(loads)}")
 
 # %% [markdown]
 # Where each ImageNet figure comes from (the `imagenet_top1_source` column
@@ -278,8 +286,7 @@ for k in (24, 26, 28):
 #   parameters (over seven times B7), trained on ImageNet plus 300M
 #   unlabelled JFT images pseudo-labelled by a teacher. The package's
 #   largest EfficientNet is B7; its quoted 84.3% is for ImageNet training
-#   alone. Issue 12's self-training notebook (not written yet) is to test
-#   the method itself on CIFAR-10.
+#   alone. Notebook 24 tests both methods on CIFAR-10, at a small scale.
 # * **VGG-16, GoogLeNet, ResNet-50, EfficientNet-B7**: the issue quotes no
 #   figure from the article for these, so there is nothing to disagree
 #   with; our counts equal keras.applications' (VGG-16, ResNet-50,
@@ -297,8 +304,10 @@ for k in (24, 26, 28):
 
 # %%
 plotted = [r for r in rows.values() if r["imagenet_top1"]]
-families = sorted({r["family"] for r in plotted})
-palette = plt.cm.tab20.colors[0::2] + plt.cm.tab20.colors[1::2]  # dark hues first
+families = sorted({r["family"] for r in rows.values()})
+# Dark hues first, then light ones: one colour per family.
+palette = [*plt.cm.tab20.colors[0::2], *plt.cm.tab20b.colors[0::2],
+           *plt.cm.tab20.colors[1::2], *plt.cm.tab20b.colors[1::2]]
 colours = dict(zip(families, palette))
 fig, ax = plt.subplots(figsize=(10, 6.2), dpi=80)
 for r in plotted:
@@ -308,7 +317,7 @@ for r in plotted:
                edgecolors="black", linewidths=0.4)
     ax.annotate(r["name"], (gmacs, top1), fontsize=6, xytext=(3, 2),
                 textcoords="offset points")
-for family in families:
+for family in sorted({r["family"] for r in plotted}):
     ax.scatter([], [], color=colours[family], label=family, s=30)
 ax.set_xscale("log")
 ax.set_xlabel("multiply-adds per image (G, log scale), at the default input")
@@ -344,12 +353,74 @@ plt.show()
 #   (pre-trained on ImageNet-22K), EfficientNetV2-L and EfficientNet-B7
 #   are quoted at 84 to 87% for 38 to 61 GMACs.
 #
-# A second chart, measured CPU latency against multiply-adds, belongs here
-# and is not drawn: latency was not measured (section 1). Multiply-adds
-# are not latency: `benchmarks/README.md` and notebook 15 show on this CPU
-# that depthwise and grouped convolutions run far fewer multiply-adds per
-# second than dense ones, so the mobile networks gain less in time than
-# in GMACs.
+# ### Multiply-adds are not time
+#
+# The second chart plots what this CPU measured against what the counts
+# predict: batch-1 latency against multiply-adds for the ImageNet-sized
+# models (the 32x32 CIFAR and MNIST networks are in the table; at a few
+# milliseconds their time is mostly per-call overhead), both axes
+# logarithmic. A model on the dashed line runs at the median speed of these
+# models, in multiply-adds per second at batch 64; above the line it is
+# slower than its count suggests.
+
+# %%
+def gmacs_per_second(r):
+    """Multiply-adds per second at batch 64 on this CPU, in billions."""
+    return int(r["macs"]) / 1e9 * float(r["cpu_images_per_second_batch64"])
+
+
+imagenet_sized = [r for r in rows.values() if not r["input_size"].startswith("32x32")]
+speeds = sorted(gmacs_per_second(r) for r in imagenet_sized)
+median_speed = speeds[len(speeds) // 2]
+fig, ax = plt.subplots(figsize=(10, 6.2), dpi=80)
+for r in imagenet_sized:
+    gmacs, latency = int(r["macs"]) / 1e9, float(r["cpu_latency_ms_batch1"])
+    ax.scatter(gmacs, latency, color=colours[r["family"]], s=25, alpha=0.8,
+               edgecolors="black", linewidths=0.4)
+    ax.annotate(r["name"], (gmacs, latency), fontsize=6, xytext=(3, 2),
+                textcoords="offset points")
+for family in sorted({r["family"] for r in imagenet_sized}):
+    ax.scatter([], [], color=colours[family], label=family, s=30)
+all_gmacs = sorted(int(r["macs"]) / 1e9 for r in imagenet_sized)
+span = [all_gmacs[0], all_gmacs[-1]]
+ax.plot(span, [1e3 * g / median_speed for g in span], "k--", lw=0.8,
+        label=f"median speed, {median_speed:.0f} GMAC/s")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("multiply-adds per image (G, log scale), at the default input")
+ax.set_ylabel("batch-1 latency on this 2-core CPU (ms, log scale)")
+ax.set_title(f"The {len(imagenet_sized)} ImageNet-sized models: measured latency against "
+             "multiply-adds")
+ax.grid(True, which="both", alpha=0.3)
+ax.legend(fontsize=6, ncol=3, loc="upper left")
+fig.tight_layout()
+plt.show()
+print(f"{'model':<21} {'GMACs':>7} {'b1 ms':>8} {'b64 img/s':>9} {'GMAC/s at b64':>13}")
+by_speed = sorted(imagenet_sized, key=gmacs_per_second)
+for r in by_speed[:8] + by_speed[-8:]:
+    print(f"{r['name']:<21} {int(r['macs']) / 1e9:7.3f} {r['cpu_latency_ms_batch1']:>8} "
+          f"{r['cpu_images_per_second_batch64']:>9} {gmacs_per_second(r):13.1f}")
+
+# %% [markdown]
+# On this CPU (2 cores, float32, XLA off; timed 2026-11-29), the median
+# ImageNet-sized model runs 39 billion multiply-adds a second at batch 64,
+# and the spread is wide:
+#
+# * **Depthwise convolutions run slowly per multiply-add.** The slowest
+#   eight are all depthwise networks: ShuffleNetV2 0.5x (8 GMAC/s),
+#   EfficientNet-B0 to B3 and MobileNetV3 (12 to 14). The fastest are
+#   dense networks: ResNet-34, the VGGs, Inception-v4, BN-Inception and
+#   NiN (66 to 71), five times faster per multiply-add.
+# * **So the mobile networks gain less in time than in counts.**
+#   EfficientNet-B0 needs 10 times fewer multiply-adds than ResNet-50
+#   (0.39 against 3.86 G) but is only 1.7 times faster at batch 1 (38.9
+#   against 66.1 ms) and 2 times at batch 64 (29.8 against 14.8
+#   images/s). At equal counts, 4.4 to 4.5 G, EfficientNet-B4 takes 150
+#   ms, ConvNeXt-T 100 ms and ResNet-50 (3.9 G) 66 ms.
+# * **Batch size changes the order.** RegNetX-200MF and MobileNetV3-Large
+#   have about the same count (0.20 and 0.22 G) and batch-1 latency (18.5
+#   and 17.3 ms), but at batch 64 the RegNet processes 114 images/s and the
+#   MobileNet 59.
 #
 # ## 4. Which network should I use?
 #
@@ -358,9 +429,9 @@ plt.show()
 # multiply-adds, and the models that no other model beats on both
 # accuracy and compute. Models whose quoted figure needed extra
 # pre-training data (ConvNeXt-XL's ImageNet-22K) are left out of the
-# budget picks. **Latency is not measured yet**, so there is no latency
-# budget: measure your candidates on your hardware with
-# `benchmarks/cpu_models.py` or `convnets_tf.timing`.
+# budget picks. The latency budgets are this 2-core CPU's, at batch 1;
+# on other hardware the order changes (see section 3), so time your
+# candidates there with `convnets_tf.timing` or `benchmarks/cpu_models.py`.
 
 # %%
 candidates = [r for r in plotted if "22K" not in r["imagenet_top1_source"]]
@@ -368,26 +439,30 @@ candidates = [r for r in plotted if "22K" not in r["imagenet_top1_source"]]
 
 def best_within(key, limits, unit, scale):
     for limit in limits:
-        fits = [r for r in candidates if int(r[key]) <= limit * scale]
+        fits = [r for r in candidates if float(r[key]) <= limit * scale]
         best = max(fits, key=lambda r: float(r["imagenet_top1"]))
         budget = "any" if math.isinf(limit) else f"{limit:g}{unit}"
         print(f"  up to {budget:>5}: {best['name']:<20} "
               f"{overview.percent(best['imagenet_top1']):>6}, "
               f"{int(best['params_trainable']) / 1e6:6.1f}M parameters, "
-              f"{int(best['macs']) / 1e9:6.2f} GMACs")
+              f"{int(best['macs']) / 1e9:6.2f} GMACs, "
+              f"{float(best['cpu_latency_ms_batch1']):6.1f} ms")
 
 
 print("By parameters (trainable):")
 best_within("params_trainable", (3, 6, 10, 25, 60, math.inf), "M", 1e6)
 print("By multiply-adds per image:")
 best_within("macs", (0.1, 0.3, 0.6, 1, 2, 4, 10, math.inf), "G", 1e9)
-frontier, best_so_far = [], 0.0
-for r in sorted(candidates, key=lambda r: (int(r["macs"]), -float(r["imagenet_top1"]))):
-    if float(r["imagenet_top1"]) > best_so_far:
-        frontier.append(r["name"])
-        best_so_far = float(r["imagenet_top1"])
-print(f"Not beaten on both accuracy and multiply-adds ({len(frontier)}):\n  "
-      + ", ".join(frontier))
+print("By batch-1 latency on this CPU:")
+best_within("cpu_latency_ms_batch1", (15, 20, 30, 50, 100, 200, math.inf), "ms", 1)
+for key, what in (("macs", "multiply-adds"), ("cpu_latency_ms_batch1", "CPU latency")):
+    frontier, best_so_far = [], 0.0
+    for r in sorted(candidates, key=lambda r: (float(r[key]), -float(r["imagenet_top1"]))):
+        if float(r["imagenet_top1"]) > best_so_far:
+            frontier.append(r["name"])
+            best_so_far = float(r["imagenet_top1"])
+    print(f"Not beaten on both accuracy and {what} ({len(frontier)}):\n  "
+          + ", ".join(frontier))
 for name in ("vgg16", "mobilenet_v2", "resnet50", "efficientnet_b0", "convnext_tiny"):
     print(table_line(rows[name]))
 
@@ -401,20 +476,23 @@ for name in ("vgg16", "mobilenet_v2", "resnet50", "efficientnet_b0", "convnext_t
 #   it has no depthwise or grouped convolutions that some hardware runs
 #   slowly. Start there and move when a measurement says so.
 # * **On a phone or a small CPU: MobileNetV3, ShuffleNetV2,
-#   EfficientNet-B0.** They are the most accurate models within 0.1 to 0.6
-#   GMACs or 3 to 6M parameters above, and with RegNetY-200MF the only
-#   non-EfficientNet models on the frontier. Which one is fastest depends
-#   on the hardware (ShuffleNetV2's paper was about exactly that), so time
-#   them.
-# * **The best accuracy for the compute: EfficientNet.** EfficientNet v1
-#   and v2 make up most of the frontier and win every budget from 0.6
-#   GMACs or 6M parameters up (counted at each variant's own, larger,
-#   input size). ConvNeXt and RegNet are not on this frontier: their case is
-#   speed, plain dense-friendly operations that run more multiply-adds
-#   per second on GPUs than depthwise convolutions do, and speed is not
-#   in this table yet. The rule of thumb "EfficientNet or ConvNeXt for the
-#   best trade-off" holds for multiply-adds only in its first half;
-#   measure before choosing between them.
+#   EfficientNet(V2)-B0.** They are the most accurate models within 0.1 to
+#   0.6 GMACs or 3 to 6M parameters above. Measured here, MobileNetV3-Small
+#   (10.5 ms, 67.4%) and -Large (17.3 ms, 75.2%) win the budgets up to 20 ms
+#   at batch 1, and EfficientNetV2-B0 (28.6 ms, 78.7%) the 30 ms one, ahead
+#   of EfficientNet-B0 (38.9 ms, 77.1%). Other hardware orders them
+#   differently (ShuffleNetV2's paper was about exactly that), so time them
+#   there.
+# * **The best accuracy for the compute: EfficientNet, and ConvNeXt when
+#   time is the budget.** EfficientNet v1 and v2 make up most of the
+#   multiply-add frontier and win every budget from 0.6 GMACs or 6M
+#   parameters up (counted at each variant's own, larger, input size). By
+#   measured latency the picture shifts: EfficientNetV2 holds most of the
+#   frontier, RegNetY-800MF and ConvNeXt-T join it, and ConvNeXt-T is the
+#   most accurate model within 100 ms (82.1% at 99.8 ms; EfficientNet-B4,
+#   82.9%, takes 150 ms). So the rule of thumb "EfficientNet or ConvNeXt
+#   for the best trade-off" holds here, once speed is measured rather than
+#   counted.
 # * **The highest accuracy, whatever it costs**: the largest EfficientNetV2
 #   and ConvNeXt models, best with extra pre-training data (the 22K
 #   ConvNeXt-XL). Noisy Student and Meta Pseudo Labels show that past this
@@ -437,8 +515,11 @@ for name in ("vgg16", "mobilenet_v2", "resnet50", "efficientnet_b0", "convnext_t
 #   (DenseNet-264's 22M against 33.3M).
 # * Compute, parameters and accuracy move together only loosely; the
 #   frontier belongs to networks designed or searched for efficiency.
-# * Not done yet: CPU latency and throughput for the whole table (a quiet
-#   machine is needed), and the latency chart.
+# * Multiply-adds are not time: on this CPU a depthwise network runs 3 to
+#   8 times fewer multiply-adds a second than a dense one, so by measured
+#   latency EfficientNetV2, MobileNetV3, RegNetY-800MF and ConvNeXt-T hold
+#   the frontier, and EfficientNet v1 keeps only B4 on it. Time candidates
+#   on the hardware they will run on.
 #
 # ## References and the series
 #
@@ -468,7 +549,9 @@ for name in ("vgg16", "mobilenet_v2", "resnet50", "efficientnet_b0", "convnext_t
 # [17-efficientnet](17-efficientnet.ipynb),
 # [18-efficientnet-v2](18-efficientnet-v2.ipynb),
 # [19-regnet](19-regnet.ipynb), [20-convmixer](20-convmixer.ipynb),
-# [21-convnext](21-convnext.ipynb); the recipe that trains airbench94 to
-# 94% in 10 epochs: [22-fast-training](22-fast-training.ipynb).
+# [21-convnext](21-convnext.ipynb); fast training (airbench94, 89.3% in
+# 10 epochs on this CPU so far): [22-fast-training](22-fast-training.ipynb);
+# [23-batch-norm](23-batch-norm.ipynb);
+# [24-noisy-student](24-noisy-student.ipynb).
 #
 # * Previous in the series: [24-noisy-student.ipynb](24-noisy-student.ipynb).

@@ -1,7 +1,7 @@
 """results/models.csv, the table of every registered model
 (`convnets_tf.overview`): complete, not stale, and every quoted ImageNet
-figure has a source. Building two small models keeps this file to a few
-seconds."""
+figure has a source, and every row is timed. Building and timing small
+models keeps this file to a few seconds."""
 
 import csv
 
@@ -79,3 +79,27 @@ def test_cifar10_runs_keeps_each_models_best(tmp_path):
     assert overview.cifar10_runs(path) == {
         "resnet20": (0.9, "14-x/b, all training images at 32x32, 30 epochs")}
     assert overview.cifar10_runs(tmp_path / "none.csv") == {}
+
+
+def test_every_row_is_timed(stored):
+    for name, row in stored.items():
+        assert float(row["cpu_latency_ms_batch1"]) > 0, (
+            f"{name} has no CPU timing; run `overview.time_table()` on a quiet machine")
+        assert float(row["cpu_images_per_second_batch64"]) > 0, name
+        assert "CPU cores, load" in row["cpu_timed_on"], name
+
+
+def test_time_table_times_only_what_lacks_it_and_write_table_keeps_it(tmp_path):
+    path = tmp_path / "models.csv"
+    overview.write_table(path, names=["lenet5", "resnet20"], verbose=False)
+    overview.time_table(path, names=["lenet5"], verbose=False)
+    rows = {row["name"]: row for row in overview.read_table(path)}
+    assert float(rows["lenet5"]["cpu_latency_ms_batch1"]) > 0
+    assert "CPU cores, load" in rows["lenet5"]["cpu_timed_on"]
+    assert rows["resnet20"]["cpu_timed_on"] == ""
+    # Rebuilding the rows keeps the timings they had.
+    overview.write_table(path, names=["lenet5", "resnet20"], verbose=False)
+    assert overview.read_table(path)[0] == rows["lenet5"] | {
+        "build_seconds": overview.read_table(path)[0]["build_seconds"]}
+    with pytest.raises(ValueError, match="no rows for"):
+        overview.time_table(path, names=["resnet50"], verbose=False)

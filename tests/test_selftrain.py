@@ -181,6 +181,16 @@ def test_the_teacher_gets_its_own_copy_of_the_recipes_optimizer():
     assert not theirs._use_weight_decay(dense_layer.bias)
 
 
+def test_a_cloned_optimizer_keeps_its_loss_scaling():
+    scaled = keras.optimizers.LossScaleOptimizer(
+        keras.optimizers.SGD(0.1, weight_decay=1e-4), initial_scale=1024.0)
+    scaled.inner_optimizer.exclude_from_weight_decay(var_names=["bias"])
+    clone = train.clone_optimizer(scaled)
+    assert isinstance(clone, keras.optimizers.LossScaleOptimizer) and clone is not scaled
+    assert clone.get_config() == scaled.get_config()
+    assert clone.inner_optimizer._exclude_from_weight_decay_pattern.pattern == "bias"
+
+
 def test_meta_pseudo_labels_resumes_both_networks(tmp_path, monkeypatch):
     labelled, images, _ = split_labelled(small_data(), 50)
     data = mixed_data(labelled, images)
