@@ -119,10 +119,12 @@ class MetaPseudoLabels(keras.Model):
        batch's labelled images is measured before and after that step;
     3. the teacher takes one step on its own labelled loss plus its
        pseudo-labels' cross-entropy weighted by h, the fall in the
-       student's labelled loss. h is the paper's first-order teacher
-       feedback (Appendix A: eta_S times the dot product of the student's
-       two gradients), measured as a difference, as the authors' code and
-       its PyTorch reimplementation do.
+       student's labelled loss. h stands for the paper's first-order
+       teacher feedback (Appendix A: eta_S times the dot product of the
+       student's two gradients), which to first order equals that fall;
+       its sign is the derivation's (a fall makes the label more likely).
+       The PyTorch reimplementation kekmodel/MPL-pytorch measures the same
+       difference and discusses the sign in its issue 6.
 
     A pseudo-label that helped the student (h > 0) is made more likely, one
     that hurt it less likely. Two copies of the compiled optimizer (and its
