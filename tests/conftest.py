@@ -11,6 +11,30 @@ import pytest
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "cifar10_sample.npz"
 
 
+class Killed(BaseException):
+    """Stands in for a kill: nothing after it runs, and nothing catches it."""
+
+
+@pytest.fixture
+def kill_after_epoch(monkeypatch):
+    """`kill_after_epoch(n)` kills the next `train_cifar` run with `Killed`
+    once its n-th epoch (counting from 1) is backed up, as a kill between
+    epochs would; `monkeypatch.undo()` lifts it."""
+    from convnets_tf import train
+
+    backup_epoch_end = train.AtomicBackupAndRestore.on_epoch_end
+
+    def kill_after(finished):
+        def killed(self, epoch, logs=None):
+            backup_epoch_end(self, epoch, logs)
+            if epoch + 1 == finished:
+                raise Killed
+
+        monkeypatch.setattr(train.AtomicBackupAndRestore, "on_epoch_end", killed)
+
+    return kill_after
+
+
 @pytest.fixture(autouse=True)
 def float32_policy():
     """Every test starts and ends in float32, whatever it sets, and frees

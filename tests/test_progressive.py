@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import Killed
 from convnets_tf import train
 from convnets_tf.data import CIFAR_MEAN, CIFAR_STD, load_cifar, make_dataset
 from convnets_tf.history import read_rows
@@ -117,22 +118,12 @@ def test_each_stage_trains_at_its_size_and_the_test_at_the_last(tiny_cifar, tmp_
     assert "test_accuracy" in json.loads((tmp_path / "final.json").read_text())
 
 
-class Killed(BaseException):
-    """Stands in for a kill: nothing after it runs, and nothing catches it."""
-
-
 def test_a_resumed_run_continues_the_same_schedule(tiny_cifar, tmp_path, monkeypatch,
-                                                   pipelines):
+                                                   pipelines, kill_after_epoch):
     data = load_cifar(source=tiny_cifar).take(128, 64)
     schedule = dict(image_sizes=[16, 24, 32])  # epochs 0-1, 2-3, 4-5
-    backup_epoch_end = train.AtomicBackupAndRestore.on_epoch_end
-
-    def killed_after_epoch_3(self, epoch, logs=None):
-        backup_epoch_end(self, epoch, logs)
-        if epoch == 2:
-            raise Killed
-
-    monkeypatch.setattr(train.AtomicBackupAndRestore, "on_epoch_end", killed_after_epoch_3)
+    backup_epoch_end = train.AtomicBackupAndRestore.on_epoch_end  # restored below
+    kill_after_epoch(3)
     with pytest.raises(Killed):
         train.train_cifar(any_size_model, data, epochs=6, batch_size=64,
                           out_dir=tmp_path, verbose=0, **schedule)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import Killed
 from convnets_tf import train
 from convnets_tf.__main__ import main
 from convnets_tf.data import load_cifar, make_dataset
@@ -181,10 +182,6 @@ def test_train_cifar_reestimates_and_tests_with_tta_at_the_end(tiny_cifar, tmp_p
 # Weight averaging.
 
 
-class Killed(BaseException):
-    """Stands in for a kill: nothing after it runs, and nothing catches it."""
-
-
 def lenet():
     import convnets_tf
 
@@ -213,17 +210,11 @@ def assert_same(first, second):
 
 
 def test_ema_evaluates_checkpoints_saves_and_resumes_the_average(tiny_cifar, tmp_path,
-                                                                 monkeypatch):
+                                                                 monkeypatch, kill_after_epoch):
     data = load_cifar(source=tiny_cifar)
     run = dict(epochs=2, batch_size=64, out_dir=tmp_path, verbose=0, use_ema=True,
                ema_momentum=0.9)
-    backup_epoch_end = train.AtomicBackupAndRestore.on_epoch_end
-
-    def killed_after_epoch_1(self, epoch, logs=None):
-        backup_epoch_end(self, epoch, logs)
-        raise Killed
-
-    monkeypatch.setattr(train.AtomicBackupAndRestore, "on_epoch_end", killed_after_epoch_1)
+    kill_after_epoch(1)
     with pytest.raises(Killed):
         train.train_cifar(lenet, data, **run)
     monkeypatch.undo()

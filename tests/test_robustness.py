@@ -18,14 +18,11 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 import convnets_tf
+from conftest import Killed
 from convnets_tf import train
 from convnets_tf.__main__ import main
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
-
-
-class Killed(BaseException):
-    """Stands in for a kill: nothing after it runs, and nothing catches it."""
 
 
 def small_model(num_classes=10, channels=3):

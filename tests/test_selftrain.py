@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import Killed
 from convnets_tf import train
 from convnets_tf.data import CifarData, check_arrays, load_cifar, make_dataset
 from convnets_tf.history import read_rows
@@ -191,7 +192,7 @@ def test_a_cloned_optimizer_keeps_its_loss_scaling():
     assert clone.inner_optimizer._exclude_from_weight_decay_pattern.pattern == "bias"
 
 
-def test_meta_pseudo_labels_resumes_both_networks(tmp_path, monkeypatch):
+def test_meta_pseudo_labels_resumes_both_networks(tmp_path, monkeypatch, kill_after_epoch):
     labelled, images, _ = split_labelled(small_data(), 50)
     data = mixed_data(labelled, images)
 
@@ -203,14 +204,8 @@ def test_meta_pseudo_labels_resumes_both_networks(tmp_path, monkeypatch):
                                name=name)
         return meta_pseudo_labels(net("teacher"), net("student"))
 
-    backup_epoch_end = train.AtomicBackupAndRestore.on_epoch_end
-
-    def killed_after_epoch_1(self, epoch, logs=None):
-        backup_epoch_end(self, epoch, logs)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(train.AtomicBackupAndRestore, "on_epoch_end", killed_after_epoch_1)
-    with pytest.raises(KeyboardInterrupt):
+    kill_after_epoch(1)
+    with pytest.raises(Killed):
         train_cifar(build, data, epochs=2, batch_size=50, out_dir=tmp_path, verbose=0)
     monkeypatch.undo()
     model = train_cifar(build, data, epochs=2, batch_size=50, out_dir=tmp_path, verbose=0)

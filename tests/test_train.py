@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 import convnets_tf
+from conftest import Killed
 from convnets_tf import train
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
@@ -205,20 +206,10 @@ def test_the_training_step_is_traced_once(tiny_cifar, tmp_path, monkeypatch):
     assert len(traces) == 1
 
 
-class Killed(BaseException):
-    """Stands in for a kill: nothing after it runs, and nothing catches it."""
-
-
-def test_resume_runs_only_the_missing_epochs(tiny_cifar, tmp_path, monkeypatch):
+def test_resume_runs_only_the_missing_epochs(tiny_cifar, tmp_path, monkeypatch,
+                                             kill_after_epoch):
     data = load_cifar(source=tiny_cifar)
-    backup_epoch_end = train.AtomicBackupAndRestore.on_epoch_end
-
-    def killed_after_epoch_2(self, epoch, logs=None):
-        backup_epoch_end(self, epoch, logs)
-        if epoch == 1:
-            raise Killed
-
-    monkeypatch.setattr(train.AtomicBackupAndRestore, "on_epoch_end", killed_after_epoch_2)
+    kill_after_epoch(2)
     with pytest.raises(Killed):
         train.train_cifar(small_model, data, epochs=4, batch_size=64,
                           out_dir=tmp_path, verbose=0)
