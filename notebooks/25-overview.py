@@ -515,8 +515,9 @@ for name in ("vgg16", "mobilenet_v2", "resnet50", "efficientnet_b0", "convnext_t
 #   (DenseNet-264's 22M against 33.3M).
 # * Compute, parameters and accuracy move together only loosely; the
 #   frontier belongs to networks designed or searched for efficiency.
-# * Multiply-adds are not time: on this CPU a depthwise network runs 3 to
-#   8 times fewer multiply-adds a second than a dense one, so by measured
+# * Multiply-adds are not time: on this CPU the slowest depthwise networks
+#   run 5 to 9 times fewer multiply-adds a second than the fastest dense
+#   ones (8 to 14 against 66 to 71 GMAC/s), so by measured
 #   latency EfficientNetV2, MobileNetV3, RegNetY-800MF and ConvNeXt-T hold
 #   the frontier, and EfficientNet v1 keeps only B4 on it. Time candidates
 #   on the hardware they will run on.
