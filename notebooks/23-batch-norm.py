@@ -175,9 +175,8 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size, strategy=strategy
 
 
 def small_vgg(batch_norm, noisy=False):
-    model = vgg.vgg(
-        config="A", input_shape=(32, 32, 3), num_classes=10, cifar_head=True, dropout=0.0,
-        widths=(16, 32, 64, 128, 128), batch_norm=batch_norm,
+    model = vgg.quarter_vgg(
+        "A", batch_norm=batch_norm,
         name=f"vgg11_quarter_{'noisy_bn' if noisy else 'bn' if batch_norm else 'plain'}")
     return with_noisy_batchnorm(model, max_shift=1.0, max_scale=2.0) if noisy else model
 

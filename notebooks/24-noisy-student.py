@@ -103,9 +103,7 @@ print(f"{len(labelled[0][0]):,} labelled training images "
 
 
 def network(label, dropout):
-    return vgg.vgg(config="A", input_shape=(32, 32, 3), num_classes=10, cifar_head=True,
-                   widths=(16, 32, 64, 128, 128), batch_norm=True, dropout=dropout,
-                   name=f"vgg11_quarter_{label}")
+    return vgg.quarter_vgg("A", dropout=dropout, name=f"vgg11_quarter_{label}")
 
 
 print(f"{network('teacher', 0.5).count_params():,} parameters")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import convnets_tf
-from convnets_tf.analysis import count_params
+from convnets_tf.analysis import count_params, receptive_field
 from convnets_tf.layers import LocalResponseNormalization
 from convnets_tf.models import nin as nin_module
 from convnets_tf.models import vgg as vgg_module
@@ -85,7 +85,8 @@ def test_vgg_configurations_are_table_1():
         "E": [three(64, 2), three(128, 2), three(256, 4), three(512, 4), three(512, 4)],
     }
     expected["A-LRN"] = expected["A"]
-    weight_layers = {"A": 11, "A-LRN": 11, "B": 13, "C": 16, "D": 16, "E": 19}
+    expected["B-5x5"] = [[(5, width)] for width in (64, 128, 256, 512, 512)]
+    weight_layers = {"A": 11, "A-LRN": 11, "B": 13, "B-5x5": 8, "C": 16, "D": 16, "E": 19}
     for config, blocks in expected.items():
         # The top is the same in every configuration (and checked against
         # keras.applications above): leave it out to keep the test fast.
@@ -96,6 +97,27 @@ def test_vgg_configurations_are_table_1():
         lrn = [layer.name for layer in model.layers
                if isinstance(layer, LocalResponseNormalization)]
         assert lrn == (["block1_lrn"] if config == "A-LRN" else [])
+
+
+def test_vgg_b_5x5_sees_what_b_sees_with_fewer_layers():
+    # Section 4.1: a 5x5 convolution has the receptive field of two 3x3 ones.
+    deep, shallow = (vgg_module.vgg(input_shape=(32, 32, 3), config=config, include_top=False)
+                     for config in ("B", "B-5x5"))
+    for block in range(1, 6):
+        assert receptive_field(deep, f"block{block}_pool") \
+            == receptive_field(shallow, f"block{block}_pool")
+    assert receptive_field(shallow) == 156
+
+
+def test_quarter_vgg_is_the_notebooks_small_network():
+    # The counts of notebook 23's stored runs (results/runs.csv).
+    assert vgg_module.quarter_vgg("A").count_params() == 913_706
+    assert vgg_module.quarter_vgg("A", batch_norm=False).count_params() == 910_954
+    model = vgg_module.quarter_vgg("B-5x5", dropout=0.5)
+    assert list(conv_kernel_sizes(model).values()) == [
+        [(5, width)] for width in vgg_module.QUARTER_WIDTHS]
+    assert model.get_layer("fc1").units == 512 and model.get_layer("fc1_dropout").rate == 0.5
+    assert model.output.shape == (None, 10)
 
 
 def test_vgg_registry_names_are_the_papers_configurations():
@@ -123,7 +145,7 @@ def test_vgg_parameter_counts_round_to_table_2():
 
 
 def test_vgg_unknown_configuration_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="A, A-LRN, B, C, D, E"):
+    with pytest.raises(ValueError, match="A, A-LRN, B, B-5x5, C, D, E"):
         convnets_tf.build("vgg16", config="F")
 
 

@@ -4,7 +4,8 @@ large-scale image recognition", ICLR 2015).
 The paper's configurations (Table 1) are five blocks of 3x3 convolutions,
 each block ending in 2x2 max-pooling, then three fully connected layers.
 `vgg11`, `vgg13`, `vgg16` and `vgg19` are configurations A, B, D and E;
-`config="A-LRN"` and `config="C"` give the other two. With the defaults,
+`config="A-LRN"` and `config="C"` give the other two, and `config="B-5x5"`
+the shallow network that section 4.1 compares with B. With the defaults,
 `vgg16` and `vgg19` are keras.applications' VGG16 and VGG19: the same layer
 names and the same weights in the same order, so their ImageNet files load
 with `weights=`.
@@ -35,6 +36,9 @@ CONFIGS = {
     "A": ((3,), (3,), (3, 3), (3, 3), (3, 3)),
     "A-LRN": ((3,), (3,), (3, 3), (3, 3), (3, 3)),
     "B": ((3, 3), (3, 3), (3, 3), (3, 3), (3, 3)),
+    # Section 4.1's shallow control: B with each pair of 3x3 convolutions
+    # replaced by one 5x5, the same receptive field with fewer layers.
+    "B-5x5": ((5,), (5,), (5,), (5,), (5,)),
     "C": ((3, 3), (3, 3), (3, 3, 1), (3, 3, 1), (3, 3, 1)),
     "D": ((3, 3), (3, 3), (3, 3, 3), (3, 3, 3), (3, 3, 3)),
     "E": ((3, 3), (3, 3), (3, 3, 3, 3), (3, 3, 3, 3), (3, 3, 3, 3)),
@@ -87,7 +91,8 @@ def vgg(
     """VGG.
 
     Args:
-        config: a column of Table 1: "A", "A-LRN", "B", "C", "D" or "E".
+        config: a column of Table 1: "A", "A-LRN", "B", "C", "D" or "E";
+            or "B-5x5", section 4.1's shallow version of B.
         batch_norm: a BatchNormalization layer between every convolution and
             its ReLU (not in the paper; torchvision's `vgg*_bn`).
         cifar_head: the fully connected layers fc1 and fc2 get 512 units
@@ -133,6 +138,20 @@ def vgg(
         x = layers.Dropout(dropout, name="fc2_dropout")(x)
     x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
+
+
+# A quarter of the paper's widths, capped at 128: the small VGGs that the
+# notebooks' controlled experiments can afford to train on a CPU.
+QUARTER_WIDTHS = (16, 32, 64, 128, 128)
+
+
+def quarter_vgg(config="A", batch_norm=True, dropout=0.0, name="vgg_quarter"):
+    """`vgg` for 32x32 CIFAR-10 images at `QUARTER_WIDTHS` with the 512-512
+    CIFAR head: the network of the notebooks' experiments (04, 06, 23,
+    24), about 0.9 million parameters in configuration A or B."""
+    return vgg(input_shape=(32, 32, 3), num_classes=10, name=name, config=config,
+               batch_norm=batch_norm, cifar_head=True, dropout=dropout,
+               widths=QUARTER_WIDTHS)
 
 
 register_model("vgg11", vgg, config="A")
