@@ -31,6 +31,10 @@ from convnets_tf.history import read_rows
 from convnets_tf.train import hardware
 
 RESULTS_FILE = Path(__file__).resolve().parent.parent / "results" / "runs.csv"
+README_FILE = RESULTS_FILE.parent.parent / "README.md"
+# The README's copy of the table sits between these lines.
+TABLE_START = "<!-- results/runs.csv as a table: results.update_readme() writes it -->"
+TABLE_END = "<!-- end of the runs table -->"
 COLUMNS = (
     "notebook", "label", "model", "parameters", "dataset", "train_images",
     "test_images", "image_size", "epochs", "batch_size", "precision", "optimizer",
@@ -89,3 +93,35 @@ def record_run(plan, out_dir, notebook, label):
         writer.writeheader()
         writer.writerows(sorted(rows, key=lambda r: (r["notebook"], r["label"])))
     return row
+
+
+def markdown_table(path=RESULTS_FILE):
+    """`runs.csv` as a markdown table, one line per run."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    lines = ["| notebook | run | model | training images | epochs | hardware | train s "
+             "| test accuracy |",
+             "| --- | --- | --- | ---: | ---: | --- | ---: | ---: |"]
+    for row in rows:
+        accuracy = row["final_test_accuracy"]
+        if row["tta_test_accuracy"]:
+            accuracy += f" ({row['tta_test_accuracy']} with TTA)"
+        lines.append(
+            f"| {row['notebook']} | {row['label']} | `{row['model']}` | "
+            f"{int(row['train_images']):,} | {row['epochs']} | {row['hardware']} | "
+            f"{row['train_seconds']} | {accuracy} |")
+    return "\n".join(lines)
+
+
+def update_readme(readme=README_FILE, path=RESULTS_FILE):
+    """Rewrites the table between `TABLE_START` and `TABLE_END` in the
+    README from `runs.csv`."""
+    text = Path(readme).read_text()
+    if TABLE_START not in text or TABLE_END not in text:
+        raise ValueError(f"{readme} lacks the lines {TABLE_START!r} and {TABLE_END!r} "
+                         "that mark where the runs table goes; add them.")
+    before, rest = text.split(TABLE_START, 1)
+    after = rest.split(TABLE_END, 1)[1]
+    with atomic_path(readme) as partial:
+        Path(partial).write_text(
+            f"{before}{TABLE_START}\n{markdown_table(path)}\n{TABLE_END}{after}")

@@ -72,3 +72,32 @@ def test_a_run_from_before_epoch_timing_has_no_time(tmp_path):
     row = results.record_run(plan, tmp_path, "99-test", "old")
     assert (row["train_seconds"], row["final_test_accuracy"], row["best_test_accuracy"]) == (
         "", 0.5, 0.5)
+
+
+def test_readme_shows_every_stored_run():
+    readme = results.README_FILE.read_text()
+    table = readme.split(results.TABLE_START)[1].split(results.TABLE_END)[0].strip()
+    assert table == results.markdown_table(), \
+        "README.md's runs table is stale; rewrite it with results.update_readme()"
+
+
+def test_update_readme_rewrites_only_the_table(tmp_path):
+    runs = tmp_path / "runs.csv"
+    with open(runs, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=results.COLUMNS)
+        writer.writeheader()
+        writer.writerow({**dict.fromkeys(results.COLUMNS, ""), "notebook": "99-test",
+                         "label": "a", "model": "m", "train_images": "50000", "epochs": "3",
+                         "hardware": "2-core CPU", "train_seconds": "12",
+                         "final_test_accuracy": "0.5", "tta_test_accuracy": "0.55"})
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{results.TABLE_START}\nold\n{results.TABLE_END}\nafter\n")
+    results.update_readme(readme, runs)
+    text = readme.read_text()
+    assert text.startswith(f"before\n{results.TABLE_START}\n| notebook |")
+    assert "| 99-test | a | `m` | 50,000 | 3 | 2-core CPU | 12 | 0.5 (0.55 with TTA) |\n" \
+        f"{results.TABLE_END}\nafter\n" in text
+    assert "old" not in text
+    readme.write_text("no markers")
+    with pytest.raises(ValueError, match="add them"):
+        results.update_readme(readme, runs)
