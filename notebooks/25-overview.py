@@ -89,8 +89,8 @@ assert sorted(rows) == convnets_tf.list_models()
 # * **CIFAR-10**: the best final test accuracy of a stored notebook run of
 #   that very registered model in `results/runs.csv`. Most notebooks train
 #   scaled-down variants with other names (they are in `runs.csv`, not
-#   here), and the runs are short demonstrations (a few epochs on a
-#   subset), not measurements of what the model can reach;
+#   here), and the runs are short (3 to 10 epochs, some on a subset), so
+#   they are not measurements of what the model can reach;
 # * **b1 ms**: batch-1 inference latency on this project's 2-core CPU
 #   (float32, XLA off), the median of 3 calls after 2 warm-up calls;
 # * **b64 img/s**: inference throughput with batches of 64 images, from
