@@ -405,9 +405,9 @@ assert sum(macs.values()) == count_macs(vgg16)   # about 15.5e9, as usually quot
 # `vgg.quarter_vgg("B-5x5")`: the configuration at a quarter of the
 # paper's widths (16, 32, 64, 128, 128), with BatchNorm after every
 # convolution (so that neither needs the paper's staged initialisation)
-# and the 512-512 CIFAR head without dropout. Everything else is shared: the first 50,000 training
-# images, 6 epochs of batch 128, the recipe below, seed 0. One thing
-# changes, the kernels of each block.
+# and the 512-512 CIFAR head without dropout. Everything else is
+# shared: all 50,000 training images, 6 epochs of batch 128, the recipe
+# below, seed 0. One thing changes, the kernels of each block.
 #
 # | | paper (section 3.1) | here |
 # |---|---|---|
