@@ -33,3 +33,26 @@ def plot_history(history_csv, path=None):
         with atomic_path(path) as partial:
             fig.savefig(partial, dpi=100)
     return fig
+
+
+def plot_error_curves(runs, styles=None):
+    """Training and test error by epoch of several runs, side by side.
+
+    `runs` maps each run's label to its `history.csv` rows (`read_rows`);
+    `styles` optionally maps a label to matplotlib line arguments. Returns
+    the figure. The training error is that of the augmented batches while
+    the weights change, as Keras measures it.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for label, rows in runs.items():
+        epochs = [int(row["epoch"]) + 1 for row in rows]
+        style = {"marker": "o", **(styles or {}).get(label, {})}
+        for ax, metric in zip(axes, ("accuracy", "val_accuracy")):
+            ax.plot(epochs, [1 - row[metric] for row in rows], label=label, **style)
+    for ax, title in zip(axes, ("training error (augmented images)", "test error")):
+        ax.set(title=title, xlabel="epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig

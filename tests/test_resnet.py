@@ -121,6 +121,19 @@ def test_resnext_cifar_count_and_grouped_strided_3x3():
     assert model.get_layer("conv3_block1_1_conv").strides == (1, 1)
 
 
+def test_resnext_cifar_base_channels_scales_every_width():
+    # Half width: 8 x 14d becomes 8 groups of 7 channels in the first stage,
+    # and the stages output 128, 256 and 512 channels.
+    model = resnet.resnext_cifar(depth=11, cardinality=8, bottleneck_width=14,
+                                 base_channels=32)
+    assert model.get_layer("conv1_conv").filters == 32
+    assert tuple(model.get_layer("conv2_block1_2_conv").kernel.shape) == (3, 3, 7, 56)
+    assert [model.get_layer(f"conv{i}_block1_out").output.shape[-1] for i in (2, 3, 4)] \
+        == [128, 256, 512]
+    with pytest.raises(ValueError, match="base_channels"):
+        resnet.resnext_cifar(base_channels=0)
+
+
 def test_wide_resnet_dropout_sits_between_the_convolutions():
     model = resnet.wide_resnet(depth=10, width=2, dropout=0.3)
     dropouts = [layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)]

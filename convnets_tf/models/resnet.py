@@ -489,6 +489,7 @@ def resnext_cifar(
     depth=29,
     cardinality=8,
     bottleneck_width=64,
+    base_channels=64,
     zero_init_last=True,
 ):
     """ResNeXt for CIFAR (Xie et al. 2017, section 5.3).
@@ -503,6 +504,11 @@ def resnext_cifar(
         bottleneck_width: channels per group in the first stage, doubling
             with every stage (64 in the paper; 8x64d has 512, 1024 and 2048
             channels in its 3x3 layers).
+        base_channels: the stem's channels, 64 in the paper. Every width
+            scales with it: the stages output 4, 8 and 16 times as many, and
+            a group has `bottleneck_width * base_channels / 64` channels in
+            the first stage (32 gives a half-width miniature with the
+            paper's equal-cost (C, d) pairs halved).
         zero_init_last: start every residual branch at zero, as in
             `resnet`; False keeps Keras' default initialisers.
 
@@ -511,15 +517,17 @@ def resnext_cifar(
     if depth < 11 or (depth - 2) % 9:
         raise ValueError(f"{name}: depth must be 9n + 2 with n >= 1 (11, 20, "
                          f"29, ...); got {depth}.")
-    if cardinality < 1 or bottleneck_width < 1:
-        raise ValueError(f"{name}: cardinality and bottleneck_width must be "
-                         f"positive; got {cardinality} and {bottleneck_width}.")
+    if cardinality < 1 or bottleneck_width < 1 or base_channels < 1:
+        raise ValueError(f"{name}: cardinality, bottleneck_width and base_channels "
+                         f"must be positive; got {cardinality}, {bottleneck_width} "
+                         f"and {base_channels}.")
     check_arguments(name, input_shape, CIFAR_MIN_SIZE, pooling, weights)
     n = (depth - 2) // 9
     inputs = keras.Input(input_shape)
-    x = conv_bn_act(inputs, 64, 3, name="conv1", bn_epsilon=BN_EPSILON)
+    x = conv_bn_act(inputs, base_channels, 3, name="conv1", bn_epsilon=BN_EPSILON)
     x = _post_activation_stages(
-        x, bottleneck_block, 4, (64, 128, 256), (n, n, n), (1, 2, 2),
+        x, bottleneck_block, 4, (base_channels, 2 * base_channels, 4 * base_channels),
+        (n, n, n), (1, 2, 2),
         shortcut="B", use_bias=False, cardinality=cardinality,
         bottleneck_width=bottleneck_width, stride_in_3x3=True,
         zero_init_last=zero_init_last,
