@@ -20,9 +20,14 @@ import dataclasses
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
-from convnets_tf.train import has_accelerator
+import keras
+
+from convnets_tf.history import read_rows
+from convnets_tf.results import record_run
+from convnets_tf.train import has_accelerator, train_cifar
 
 # Smoke runs only check that every cell runs: two training steps and one
 # test batch cost a few seconds even for the largest CIFAR models.
@@ -86,6 +91,42 @@ def plan_run(cpu, accelerator, smoke=None):
     if has_accelerator():
         return RunPlan("accelerator", **accelerator, runs_dir="runs")
     return RunPlan("cpu", **cpu, runs_dir="runs")
+
+
+def train_arms(builders, data, plan, notebook, out_prefix="", strategy=None, **recipe):
+    """Trains the arms of a controlled comparison one after another.
+
+    `builders` maps each arm's label to a function of no arguments that
+    returns its model. Every arm gets the same data, `plan` (epochs, batch),
+    `recipe` and random seed, reset before its model is built, so arms that
+    share layers start from the same weights. Each run goes to
+    `{plan.runs_dir}/{out_prefix}{label}` (a finished one is only reloaded)
+    and gets its row in the results table (`record_run`). Returns each
+    arm's `history.csv` rows, by label.
+    """
+    histories = {}
+    for label, build_model in builders.items():
+        out = f"{plan.runs_dir}/{out_prefix}{label}"
+        start = time.time()
+        keras.utils.set_random_seed(0)
+        train_cifar(build_model, data, epochs=plan.epochs, batch_size=plan.batch_size,
+                    out_dir=out, strategy=strategy, verbose=2, **recipe)
+        record_run(plan, out, notebook=notebook, label=label)
+        histories[label] = read_rows(f"{out}/history.csv")
+        print(f"{label}: trained in {time.time() - start:.0f} s\n")
+    return histories
+
+
+def error_summary(histories):
+    """One line per run of `train_arms`: its training error after each
+    epoch, its final test accuracy and its training time."""
+    width = max(map(len, histories))
+    return "\n".join(
+        f"{label:<{width}}  training error by epoch "
+        + " ".join(f"{1 - row['accuracy']:.3f}" for row in rows)
+        + f"; final test accuracy {rows[-1]['val_accuracy']:.3f}; "
+        f"{sum(row['seconds'] for row in rows):.0f} s"
+        for label, rows in histories.items())
 
 
 def _checked(mode, sizes):

@@ -5,9 +5,12 @@ import subprocess
 import sys
 import textwrap
 
+import keras
+import numpy as np
 import pytest
 
 from convnets_tf import notebook
+from convnets_tf.data import load_cifar
 from convnets_tf.notebook import RunPlan, plan_run
 
 CPU = {"train_images": 4096, "test_images": None, "epochs": 5, "batch_size": 64}
@@ -92,3 +95,36 @@ def test_smoke_runs_dir_of_a_killed_process_is_removed_by_the_next_plan(tmp_path
     plan = plan_run(CPU, ACCELERATOR)
     assert not os.path.exists(left)
     assert alive.is_dir() and os.path.isdir(plan.runs_dir)
+
+
+def test_train_arms_trains_each_arm_from_the_same_seed_and_records_it(tiny_cifar, tmp_path):
+    first_weights = {}
+
+    def arm(label, width):
+        def build():
+            inputs = keras.Input((32, 32, 3))
+            x = keras.layers.Conv2D(4, 3, name="shared")(inputs)
+            x = keras.layers.GlobalAveragePooling2D()(keras.layers.Dense(width)(x))
+            model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+            first_weights[label] = np.asarray(model.get_layer("shared").kernel).copy()
+            return model
+        return build
+
+    plan = RunPlan("smoke", 64, 32, 2, 32, str(tmp_path))
+    histories = notebook.train_arms(
+        {"narrow": arm("narrow", 2), "wide": arm("wide", 8)},
+        load_cifar(source=tiny_cifar).take(64, 32), plan, "99-test", out_prefix="cmp_",
+        learning_rate=0.05)
+    assert list(histories) == ["narrow", "wide"]
+    assert [len(rows) for rows in histories.values()] == [2, 2]
+    assert (tmp_path / "cmp_wide" / "history.csv").exists()
+    # The same seed before each build: the shared layer starts from one draw.
+    np.testing.assert_array_equal(first_weights["narrow"], first_weights["wide"])
+    with open(tmp_path / "runs.csv") as f:   # smoke rows go to the runs dir
+        assert f.read().count("99-test") == 2
+
+    lines = notebook.error_summary(histories).splitlines()
+    rows = histories["wide"]
+    assert lines[1].startswith("wide    training error by epoch "
+                               f"{1 - rows[0]['accuracy']:.3f} {1 - rows[1]['accuracy']:.3f}; "
+                               f"final test accuracy {rows[1]['val_accuracy']:.3f}")
