@@ -437,7 +437,8 @@ import time
 
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
-from convnets_tf.notebook import plan_run
+from convnets_tf.notebook import error_summary, plan_run
+from convnets_tf.plots import plot_error_curves
 from convnets_tf.results import record_run
 from convnets_tf.train import describe_run, get_strategy, train_cifar
 
@@ -475,24 +476,12 @@ for label, (depth, residual) in ARMS.items():
 # plain, solid: residual):
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-for label, rows in RESULTS.items():
-    epochs = [row["epoch"] + 1 for row in rows]
-    style = dict(ls="--" if label.startswith("plain") else "-", marker="o",
-                 color="tab:orange" if label.endswith("56") else "tab:blue")
-    axes[0].plot(epochs, [1 - row["accuracy"] for row in rows], label=label, **style)
-    axes[1].plot(epochs, [1 - row["val_accuracy"] for row in rows], label=label, **style)
-for ax, title in zip(axes, ("training error (augmented images)", "test error")):
-    ax.set(title=title, xlabel="epoch")
-    ax.grid(alpha=0.3)
-    ax.legend()
-fig.tight_layout()
+fig = plot_error_curves(RESULTS, styles={
+    label: {"ls": "--" if label.startswith("plain") else "-",
+            "color": "tab:orange" if label.endswith("56") else "tab:blue"}
+    for label in RESULTS})
 plt.show()
-for label, rows in RESULTS.items():
-    print(f"{label:<10} training error by epoch "
-          + " ".join(f"{1 - row['accuracy']:.3f}" for row in rows)
-          + f"; final test error {1 - rows[-1]['val_accuracy']:.3f}, "
-          f"{sum(row['seconds'] for row in rows):.0f} s")
+print(error_summary(RESULTS))
 print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network")
 
 # %% [markdown]

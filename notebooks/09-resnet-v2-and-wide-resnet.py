@@ -494,7 +494,7 @@ import time
 
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
-from convnets_tf.notebook import plan_run
+from convnets_tf.notebook import error_summary, plan_run
 from convnets_tf.plots import plot_error_curves
 from convnets_tf.results import record_run
 from convnets_tf.train import describe_run, get_strategy, train_cifar
@@ -531,12 +531,7 @@ for label, (depth, width) in ARMS.items():
 # %%
 fig = plot_error_curves(RESULTS)
 plt.show()
-for label, rows in RESULTS.items():
-    seconds = sum(row["seconds"] for row in rows)
-    print(f"{label:<8} training error by epoch "
-          + " ".join(f"{1 - row['accuracy']:.3f}" for row in rows)
-          + f"; final test accuracy {rows[-1]['val_accuracy']:.3f}; "
-          f"{seconds:.0f} s, {plan.epochs * len(data[0][0]) / seconds:.0f} images/s")
+print(error_summary(RESULTS))
 print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network")
 
 # %% [markdown]
@@ -555,7 +550,7 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network")
 # | multiply-adds per image | 83M | 101M |
 # | training error after epochs 1-4 | 0.661, 0.486, 0.405, **0.349** | 0.606, 0.427, 0.348, **0.304** |
 # | test accuracy | 0.645 | **0.678** |
-# | training time, images per second | 715 s, 112 | 700 s, 114 |
+# | training time (80,000 images) | 715 s | 700 s |
 #
 # * **The wide, shallow network trains better.** WRN-16-2's training
 #   error is 0.04-0.06 below WRN-40-1's after every epoch, and its test
@@ -563,8 +558,10 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network")
 #   difference of two accuracies on 2,000 test images (0.015): one run
 #   each, so this is evidence, not proof.
 # * **It costs no more time here.** WRN-16-2 does 22% more
-#   multiply-adds per image, yet both trained at about 113 images a second
-#   on this CPU: fewer, wider layers keep the cores busier. On a GPU the
+#   multiply-adds per image, yet both trained at about 112-114 images a
+#   second on this CPU: fewer, wider layers keep the cores busier (epoch
+#   times varied from 148 to 201 s for either network, so the times are
+#   rough). On a GPU the
 #   WRN paper reports wide networks several times faster than thin ones
 #   of similar accuracy.
 # * **What this does not show:** the accuracies of the paper's 200-epoch
