@@ -17,7 +17,8 @@
 # ends nearly every classifier since. This notebook checks that an
 # mlpconv layer is an MLP on each patch, rebuilds the authors' CIFAR-10 and
 # ImageNet networks from their Caffe definitions, counts what global
-# average pooling saves, and trains the CIFAR-10 network.
+# average pooling saves, and tests the paper's claim that global average
+# pooling regularises better than a fully connected classifier, on CIFAR-10.
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/convnets-tf/convnets_tf/blob/main/notebooks/03-nin.ipynb)
 
@@ -494,7 +495,7 @@ print(f"AlexNet's 4096-4096-1000 head on NIN's 6x6x1024 maps would add {alexnet_
 del alexnet
 
 # %% [markdown]
-# ## 5. Training on CIFAR-10
+# ## 5. How the networks train
 #
 # The shared recipe of `convnets_tf.train`: SGD with Nesterov momentum
 # 0.9, weight decay 5e-4 (the paper uses AlexNet's weight decay), batch
@@ -515,78 +516,110 @@ del alexnet
 # learning rate, 0.01 (the paper follows AlexNet's training procedure),
 # reached after a linear warmup over the first tenth of the run (at least
 # one epoch).
+
+# %% [markdown]
+# ## 6. Experiment: global average pooling against a fully connected layer
 #
-# **How much training this notebook can afford.** Without an accelerator
-# (the stored run: a 2-core CPU shared with other jobs) one training step
-# takes seconds, as the log below shows, so the cell trains on the first
-# 4,096 training images for 3 epochs, in batches of 64 for more steps: a
-# demonstration that the network, the pipeline and the recipe work, not a
-# measurement of NIN's accuracy. With a GPU or TPU the same cell
-# trains on all training images for 30 epochs with batches of 128.
+# **The claim** (section 4.6): global average pooling is a structural
+# regulariser. On the same mlpconv layers, a fully connected classifier
+# overfits more: 11.59% test error without dropout and 10.88% with it,
+# against 10.41% for global average pooling.
+#
+# **The comparison.** Two networks with the same three mlpconv layers,
+# built after the same random seed; only the classifier differs. `gap` is `nin_cifar` as built above, a 1x1
+# convolution to 10 class maps, global average pooling and the softmax.
+# `fc` ends the same layers (`include_top=False`) with the paper's
+# alternative, a dense layer from the flattened 8x8x192 maps to the 10
+# classes, without extra dropout (the 11.59% row). Both train with the
+# same data, schedule and settings.
+#
+# **The budget.** One step of 64 images takes most of a second on this
+# 2-core CPU, so each network trains on the first 20,000 of the 50,000
+# training images for 3 epochs (936 steps), about 12 minutes each: far
+# from the paper's training to convergence, where overfitting shows. With
+# a GPU or TPU the same cell trains both on all training images for 30
+# epochs with batches of 128.
 # Recipe, strategy, precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in
 # the README.
 
 # %%
-import time
-
 from convnets_tf.data import load_cifar
-from convnets_tf.history import read_rows
-from convnets_tf.notebook import plan_run
-from convnets_tf.plots import plot_history
-from convnets_tf.train import describe_run, get_strategy, train_cifar
+from convnets_tf.notebook import error_summary, plan_run, train_arms
+from convnets_tf.plots import plot_error_curves
+from convnets_tf.train import describe_run, get_strategy
 
 plan = plan_run(
-    cpu=dict(train_images=4096, test_images=None, epochs=3, batch_size=64),
+    cpu=dict(train_images=20_000, test_images=None, epochs=3, batch_size=64),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
 )
 data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
-EPOCHS, BATCH_SIZE, RUNS = plan.epochs, plan.batch_size, plan.runs_dir
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system
 print(plan)
-print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE, strategy=strategy)}")
+print(f"Run: {describe_run(data, plan.epochs, plan.batch_size, strategy=strategy)}")
+
+
+def nin_with_dense_head():
+    body = nin.nin(input_shape=(32, 32, 3), config="cifar", include_top=False)
+    x = keras.layers.Flatten(name="flatten")(body.output)
+    outputs = keras.layers.Dense(10, activation="softmax", name="predictions")(x)
+    return keras.Model(body.input, outputs, name="nin_cifar_fc")
+
+HEADS = {"gap": lambda: build("nin_cifar"), "fc": nin_with_dense_head}
+for label, build_model in HEADS.items():
+    print(f"{label:>3}: {count_params(build_model()).trainable:,} trainable parameters")
 
 # %%
-OUT = f"{RUNS}/nin_cifar"
-start = time.time()
-model = train_cifar(
-    lambda: build("nin_cifar", input_shape=(32, 32, 3), num_classes=10),
-    data, epochs=EPOCHS, batch_size=BATCH_SIZE, out_dir=OUT, strategy=strategy,
-    verbose=2, learning_rate=0.01, weight_decay=5e-4,
-    warmup_epochs=max(1, EPOCHS // 10),
-)
-print(f"trained in {time.time() - start:.0f} s")
+RESULTS = train_arms(HEADS, data, plan, "03-nin", out_prefix="nin_cifar_", strategy=strategy,
+                     learning_rate=0.01, weight_decay=5e-4,
+                     warmup_epochs=max(1, plan.epochs // 10))
 
 # %% [markdown]
-# The curves of the run, from its `history.csv`:
+# Training and test error of the two runs, and the gap between them,
+# which is what a regulariser shrinks:
 
 # %%
-fig = plot_history(f"{OUT}/history.csv")
+fig = plot_error_curves(RESULTS)
 plt.show()
-rows = read_rows(f"{OUT}/history.csv")
-print(f"nin_cifar: final test accuracy {rows[-1]['val_accuracy']:.3f}, "
-      f"train accuracy {rows[-1]['accuracy']:.3f} (last epoch)")
-print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
+print(error_summary(RESULTS))
+for label, rows in RESULTS.items():
+    gap = (1 - rows[-1]["val_accuracy"]) - (1 - rows[-1]["accuracy"])
+    print(f"{label}: test error minus training error {gap:+.3f}")
+print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network")
 
 # %% [markdown]
-# ## 6. Results
+# ## 7. Results
 #
 # All numbers here are printed by the cells above. In the stored notebook
-# they come from a 2-core CPU shared with other jobs, float32, the first
-# 4,096 images of the offline CIFAR-10 sample (real CIFAR-10 images,
-# slightly JPEG-compressed) with its 2,000 test images, 3 epochs, batch
-# 64, as the `Run:` line says.
+# the two networks trained one after another on a 2-core CPU, in
+# float32, on the first 20,000 of the 50,000 training images
+# (`cifar10_train50k.npz`: real CIFAR-10 decoded from a JPEG export) with
+# the 2,000 test images, 3 epochs of batch 64 (936 steps), as the `Run:`
+# line says.
 #
-# That is 192 optimisation steps (64 per epoch in the log), against the
-# paper's training to convergence on all 50,000 images. In the log the
-# training loss falls in every epoch from near ln 10 = 2.30, the loss of a
-# uniform guess, and the test accuracy rises each epoch, to 25.7% after the
-# third, well above the 10% of chance and still climbing when the run
-# stops. The network learns with the He initialisation and the warmed-up
-# learning rate; the run says nothing about how accurate NIN gets on
-# CIFAR-10 (the paper: 10.41% test error without augmentation).
+# | | global average pooling | fully connected |
+# |---|---|---|
+# | parameters | 966,986 | 1,087,946 |
+# | training error after epochs 1-3 | 0.792, 0.653, **0.569** | 0.735, 0.575, **0.508** |
+# | test accuracy after epochs 1-3 | 0.318, 0.390, **0.419** | 0.421, 0.506, **0.532** |
+# | test error minus training error | +0.013 | -0.040 |
 #
-# **Full CIFAR-10 was not measured here.** To train on the full data set
-# (50,000 images, downloaded on first use), on a GPU:
+# * **At this budget the fully connected classifier is ahead**, in
+#   training and in test error, in every epoch: 11 points of test
+#   accuracy after the third (the standard error of the difference is
+#   about 0.016). A likely reason, not tested here: the dense layer
+#   reads every position of the 192 maps directly, while global average
+#   pooling must first shape 10 class maps through a ReLU.
+# * **The claim is not tested by this run.** Section 4.6 compares test
+#   errors after training to convergence, where a fully connected layer
+#   overfits. After 936 steps neither network overfits: both test errors
+#   are within a few points of the training errors (measured on augmented
+#   images, with dropout on), the fully connected one's even below. So the
+#   run shows a slower start for the parameter-free classifier, not the
+#   regularisation the paper measured, which needs the long runs of the
+#   accelerator mode (not made here).
+#
+# **Full CIFAR-10 was not measured here.** To train NIN on all training
+# images, on a GPU:
 #
 # ```
 # python -m convnets_tf train nin_cifar --dataset cifar10 --epochs 30 --batch-size 128 --lr 0.01 --out runs/nin_cifar
@@ -596,7 +629,7 @@ print(f"Run: {describe_run(data, EPOCHS, BATCH_SIZE)}")
 # or open this notebook in Colab with a GPU runtime and run all cells (30
 # epochs on all images).
 #
-# ## 7. Takeaways
+# ## 8. Takeaways
 #
 # * An mlpconv layer is a convolution followed by 1x1 convolutions: a
 #   small perceptron applied to every patch. The 1x1 convolution, a dense
