@@ -35,16 +35,17 @@ def plot_history(history_csv, path=None):
     return fig
 
 
-def plot_error_curves(runs, styles=None):
+def plot_error_curves(histories, styles=None):
     """Training and test error by epoch of several runs, side by side.
 
-    `runs` maps each run's label to its `history.csv` rows (`read_rows`);
+    `histories` maps each run's label to its `history.csv` rows (`read_rows`,
+    `notebook.train_arms`);
     `styles` optionally maps a label to matplotlib line arguments. Returns
     the figure. The training error is that of the augmented batches while
     the weights change, as Keras measures it.
     """
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    for label, rows in runs.items():
+    for label, rows in histories.items():
         epochs = [int(row["epoch"]) + 1 for row in rows]
         style = {"marker": "o", **(styles or {}).get(label, {})}
         for ax, metric in zip(axes, ("accuracy", "val_accuracy")):
