@@ -11,6 +11,8 @@ from keras.src.legacy.saving import legacy_h5_format
 from test_models import REFERENCE_TRAINABLE
 
 import convnets_tf
+from convnets_tf.analysis import count_params
+from convnets_tf.models import inception_resnet
 from convnets_tf.models.inception_resnet import inception_resnet_block
 
 # One worker under `-n 2 --dist loadgroup`, so the three ImageNet-sized
@@ -241,3 +243,20 @@ def test_inception_resnet_v2_is_keras_applications(models, tmp_path):
     ours.load_weights(path)
     np.testing.assert_allclose(np.log(ours(x).numpy()), np.log(expected),
                                atol=1e-4)
+
+
+def test_inception_resnet_cifar_differs_from_its_plain_control_only_in_the_additions():
+    residual = inception_resnet.inception_resnet_cifar(blocks_per_stage=2)
+    plain = inception_resnet.inception_resnet_cifar(blocks_per_stage=2, shortcut=False)
+    adds = [layer for layer in residual.layers if isinstance(layer, keras.layers.Add)]
+    assert len(adds) == 6  # one per block, 2 blocks x 3 stages
+    assert not any(isinstance(layer, keras.layers.Add) for layer in plain.layers)
+    assert count_params(residual).trainable == count_params(plain).trainable
+    # Stages of 64, 128 and 256 channels on 32x32, 15x15 and 7x7 maps; the
+    # A branches at a quarter of the width.
+    for model in (residual, plain):
+        assert [tuple(model.get_layer(f"stage{s}_block2_conv").output.shape[1:])
+                for s in (1, 2, 3)] == [(32, 32, 64), (15, 15, 128), (7, 7, 256)]
+    assert residual.get_layer("stage2_block1_b2_2_conv").filters == 32
+    with pytest.raises(ValueError, match="blocks_per_stage"):
+        inception_resnet.inception_resnet_cifar(blocks_per_stage=0)

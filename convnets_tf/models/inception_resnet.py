@@ -53,7 +53,7 @@ from convnets_tf.models.inception_common import (
 from convnets_tf.registry import register_model
 
 
-def inception_resnet_block(x, branches, scale, name, activation="relu"):
+def inception_resnet_block(x, branches, scale, name, activation="relu", shortcut=True):
     """An Inception-ResNet block (Figures 10-13 and 16-19).
 
     `branches` are `conv_chain` specs. Their concatenation goes through a
@@ -61,7 +61,9 @@ def inception_resnet_block(x, branches, scale, name, activation="relu"):
     BatchNorm on the traditional layers only, not on the summations, to
     save memory), is multiplied by `scale` and added to `x`: with very wide
     blocks, unscaled residuals made the network "die" early in training
-    (section 3.3). Layer names follow keras.applications (`{name}_mixed`,
+    (section 3.3). `shortcut=False` leaves out the addition, which makes
+    the same layers a plain Inception block (the control of notebook 07's
+    experiment). Layer names follow keras.applications (`{name}_mixed`,
     `{name}_conv`, `{name}_ac`).
     """
     mixed = layers.Concatenate(name=f"{name}_mixed")([
@@ -70,7 +72,7 @@ def inception_resnet_block(x, branches, scale, name, activation="relu"):
     residual = layers.Conv2D(x.shape[-1], 1, use_bias=True, name=f"{name}_conv")(mixed)
     if scale != 1.0:
         residual = layers.Rescaling(scale, name=f"{name}_scale")(residual)
-    x = layers.Add(name=f"{name}_add")([x, residual])
+    x = layers.Add(name=f"{name}_add")([x, residual]) if shortcut else residual
     if activation is not None:
         x = layers.Activation(activation, name=f"{name}_ac")(x)
     return x
@@ -196,6 +198,54 @@ def inception_resnet(
         x = conv_bn(x, config["top_conv"], 1, "conv_7b")
     x = classifier_top(x, num_classes, include_top, pooling, classifier_activation,
                        dropout=dropout)
+    return make_model(inputs, x, name, weights)
+
+
+# The miniature's stage widths; its Reduction-A blocks double the width
+# (n + m + input channels with k = l = m = n = half the input).
+CIFAR_WIDTHS = (64, 128, 256)
+# Two 'valid' 3x3/2 reductions leave a 1x1 map from 7x7.
+CIFAR_MIN_SIZE = 7
+
+
+def inception_resnet_cifar(
+    input_shape=(32, 32, 3),
+    num_classes=10,
+    include_top=True,
+    pooling=None,
+    classifier_activation="softmax",
+    weights=None,
+    name="inception_resnet_cifar",
+    blocks_per_stage=2,
+    shortcut=True,
+):
+    """A miniature Inception-ResNet for CIFAR, not a network of the paper:
+    for experiments a CPU can afford (notebook 07).
+
+    A 3x3 unit to 64 channels, then three stages of `blocks_per_stage`
+    blocks with Inception-ResNet-v1's A branches (Figure 10: 1x1; 1x1-3x3;
+    1x1-3x3-3x3) at a quarter of the stage's width (64, 128, 256 channels;
+    the paper's A block has 32 of 256), joined by Reduction-A (Figure 7),
+    global average pooling and the classifier. The residuals are not
+    scaled: the paper needed scaling only beyond about 1,000 filters
+    (section 3.3). `shortcut=False` removes every addition and leaves the
+    same layers and weights as plain Inception blocks.
+    """
+    if blocks_per_stage < 1:
+        raise ValueError(f"{name}: blocks_per_stage must be at least 1; got {blocks_per_stage}.")
+    check_arguments(name, input_shape, CIFAR_MIN_SIZE, pooling, weights)
+    inputs = keras.Input(input_shape)
+    x = conv_bn(inputs, CIFAR_WIDTHS[0], 3, "stem")
+    for stage, width in enumerate(CIFAR_WIDTHS, start=1):
+        if stage > 1:
+            half = x.shape[-1] // 2
+            x = reduction_a(x, half, half, half, half, name=f"reduction{stage}")
+        b = width // 4
+        branches = [[(b, 1)], [(b, 1), (b, 3)], [(b, 1), (b, 3), (b, 3)]]
+        for i in range(1, blocks_per_stage + 1):
+            x = inception_resnet_block(x, branches, 1.0, f"stage{stage}_block{i}",
+                                       shortcut=shortcut)
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation)
     return make_model(inputs, x, name, weights)
 
 
