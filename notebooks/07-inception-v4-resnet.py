@@ -575,9 +575,9 @@ for label, (model, stage_ends) in ends.items():
 # | input | 299x299 ImageNet crops | CIFAR-10 32x32, 4-pixel-padded crops and flips |
 # | loss | softmax cross-entropy | cross-entropy with label smoothing 0.1 |
 #
-# **The budget.** About 100 images a second for either network here: the
-# first 10,000 of the 50,000 training images for 4 epochs (312 steps),
-# about 7 minutes per network. With a GPU or TPU the same cell trains both
+# **The budget.** 70 to 90 images a second for either network here (the
+# stored epochs): the first 10,000 of the 50,000 training images for 4
+# epochs (312 steps), 9 to 10 minutes per network. With a GPU or TPU the same cell trains both
 # on all training images for 30 epochs.
 # Recipe, strategy, precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in the
 # README.

@@ -559,7 +559,8 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network")
 #   each, so this is evidence, not proof.
 # * **It costs no more time here.** WRN-16-2 does 22% more
 #   multiply-adds per image, yet both trained at about 112-114 images a
-#   second on this CPU: fewer, wider layers keep the cores busier (epoch
+#   second on this CPU, likely because fewer, wider layers keep the
+#   cores busier (not profiled here; epoch
 #   times varied from 148 to 201 s for either network, so the times are
 #   rough). On a GPU the
 #   WRN paper reports wide networks several times faster than thin ones

@@ -591,8 +591,9 @@ print(f"Run: {describe_run(data, plan.epochs, plan.batch_size)}, each network")
 # * **What the run does show:** the equal-cost construction holds in
 #   miniature (the counts above) and the grouped layers train
 #   inside the shared recipe. On this CPU more groups cost more time, up
-#   to 34% more for 8 groups, although the arithmetic is nearly the same:
-#   `GroupedConv2D` computes each group as its own convolution.
+#   to 34% more for 8 groups, although the arithmetic is nearly the same,
+#   likely because `GroupedConv2D` computes each group as its own, smaller
+#   convolution (not profiled here).
 #
 # The measurement of section 4, from the stored run's CPU: a training
 # step of the grouped 3x3 layer took 0.022 s with `GroupedConv2D` and
