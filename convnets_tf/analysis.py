@@ -105,6 +105,17 @@ def count_macs(model):
     return sum(macs_per_layer(model).values())
 
 
+def cost_lines(models):
+    """One line per model of `models` (label -> built model): its trainable
+    parameters and multiply-adds per image, the costs the arms of a
+    controlled comparison hold equal."""
+    width = max(map(len, models))
+    return "\n".join(
+        f"{label:>{width}}: {count_params(model).trainable:,} trainable parameters, "
+        f"{count_macs(model) / 1e6:.1f}M multiply-adds per image"
+        for label, model in models.items())
+
+
 def count_activations(model):
     """Output elements per image of all convolutions: RegNet's "activations"
     (Radosavovic et al. 2020, section 3.1), a proxy for memory traffic.

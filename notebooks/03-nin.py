@@ -543,6 +543,7 @@ del alexnet
 # the README.
 
 # %%
+from convnets_tf.analysis import cost_lines
 from convnets_tf.data import load_cifar
 from convnets_tf.notebook import error_summary, plan_run, train_arms
 from convnets_tf.plots import plot_error_curves
@@ -565,8 +566,7 @@ def nin_with_dense_head():
     return keras.Model(body.input, outputs, name="nin_cifar_fc")
 
 HEADS = {"gap": lambda: build("nin_cifar"), "fc": nin_with_dense_head}
-for label, build_model in HEADS.items():
-    print(f"{label:>3}: {count_params(build_model()).trainable:,} trainable parameters")
+print(cost_lines({label: build_model() for label, build_model in HEADS.items()}))
 
 # %%
 RESULTS = train_arms(HEADS, data, plan, "03-nin", out_prefix="nin_cifar_", strategy=strategy,

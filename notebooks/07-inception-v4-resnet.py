@@ -150,7 +150,7 @@ print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
 # the real models, with the shapes checked:
 
 # %%
-from convnets_tf.analysis import count_macs, count_params, trace_shapes
+from convnets_tf.analysis import count_params, trace_shapes
 
 v4 = build("inception_v4")
 trace_shapes(v4, {
@@ -583,6 +583,7 @@ for label, (model, stage_ends) in ends.items():
 # README.
 
 # %%
+from convnets_tf.analysis import cost_lines
 from convnets_tf.data import load_cifar
 from convnets_tf.models.inception_resnet import inception_resnet_cifar
 from convnets_tf.notebook import error_summary, plan_run, train_arms
@@ -602,10 +603,7 @@ ARMS = {
     "residual": lambda: inception_resnet_cifar(name="inception_resnet_cifar"),
     "plain": lambda: inception_resnet_cifar(shortcut=False, name="inception_cifar_plain"),
 }
-for label, build_model in ARMS.items():
-    candidate = build_model()
-    print(f"{label:>8}: {count_params(candidate).trainable:,} trainable parameters, "
-          f"{count_macs(candidate) / 1e6:.0f}M multiply-adds per image")
+print(cost_lines({label: build_model() for label, build_model in ARMS.items()}))
 
 # %%
 RESULTS = train_arms(ARMS, data, plan, "07-inception-v4-resnet", out_prefix="inception_cifar_",

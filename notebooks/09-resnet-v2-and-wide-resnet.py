@@ -492,6 +492,7 @@ del wide, thin
 # %%
 import time
 
+from convnets_tf.analysis import cost_lines
 from convnets_tf.data import load_cifar
 from convnets_tf.history import read_rows
 from convnets_tf.notebook import error_summary, plan_run
@@ -508,10 +509,8 @@ ARMS = {"wrn40_1": (40, 1), "wrn16_2": (16, 2)}   # (depth, width)
 strategy = get_strategy()   # once: on a TPU it initialises the TPU system
 print(plan)
 print(f"Run: {describe_run(data, plan.epochs, plan.batch_size, strategy=strategy)}")
-for label, (depth, width) in ARMS.items():
-    candidate = resnet.wide_resnet(depth=depth, width=width)
-    print(f"{label}: {count_params(candidate).trainable:,} trainable parameters, "
-          f"{count_macs(candidate) / 1e6:.0f}M multiply-adds per image")
+print(cost_lines({label: resnet.wide_resnet(depth=depth, width=width)
+                  for label, (depth, width) in ARMS.items()}))
 
 # %%
 RESULTS = {}

@@ -514,6 +514,7 @@ assert abs(f - 3.8) < 0.1
 # Recipe, strategy, precision, run sizes, resuming and Colab: [How the notebooks train](https://github.com/convnets-tf/convnets_tf#how-the-notebooks-train) in the README.
 
 # %%
+from convnets_tf.analysis import cost_lines
 from convnets_tf.data import load_cifar
 from convnets_tf.notebook import error_summary, plan_run, train_arms
 from convnets_tf.plots import plot_error_curves
@@ -535,11 +536,7 @@ def miniature(C, d, name):
     return resnet.resnext_cifar(depth=11, cardinality=C, bottleneck_width=d,
                                 base_channels=32, name=name)
 
-for label, (C, d) in ARMS.items():
-    probe = miniature(C, d, label)
-    print(f"{label:>6}: {count_params(probe).trainable:>9,} trainable parameters, "
-          f"{count_macs(probe) / 1e6:.1f}M multiply-adds per image")
-del probe
+print(cost_lines({label: miniature(C, d, label) for label, (C, d) in ARMS.items()}))
 
 # %%
 RESULTS = train_arms(

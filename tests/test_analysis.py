@@ -42,6 +42,18 @@ def test_count_params_on_a_hand_counted_model():
     assert count.trainable == trainable
 
 
+def test_cost_lines_name_each_model_with_its_counts():
+    def conv(filters):   # 32 x 32 x 27 x filters multiply-adds
+        inputs = keras.Input((32, 32, 3))
+        return keras.Model(inputs, keras.layers.Conv2D(filters, 3, padding="same")(inputs))
+
+    lines = analysis.cost_lines({"64": conv(64), "wider, 128": conv(128)})
+    assert lines.splitlines() == [
+        "        64: 1,792 trainable parameters, 1.8M multiply-adds per image",
+        "wider, 128: 3,584 trainable parameters, 3.5M multiply-adds per image",
+    ]
+
+
 def test_multiply_adds_activations_and_receptive_fields_by_hand():
     model = tiny_model()
     assert analysis.macs_per_layer(model) == TINY_MACS
