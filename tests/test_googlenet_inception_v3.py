@@ -143,6 +143,23 @@ def test_googlenet_aux_input_limits():
         convnets_tf.build("googlenet", include_top=False, aux_logits=True)
 
 
+def test_googlenet_cifar_and_its_plain_control_cost_the_same_per_stage():
+    inception = gn.googlenet_cifar()
+    plain = gn.googlenet_cifar(inception=False)
+    # Table 1's modules at half width on 16x16, 8x8 and 4x4 grids.
+    assert inception.get_layer("inception_3a").output.shape[1:] == (16, 16, 128)
+    assert inception.get_layer("inception_5b").output.shape[1:] == (4, 4, 512)
+    assert plain.get_layer("plain_5b").output.shape[1:] == (4, 4, 206)
+    # Same grid per stage, so equal weights per stage mean equal multiply-adds.
+    for stage, modules in {"3": "ab", "4": "abcde", "5": "ab"}.items():
+        modules = [f"{stage}{m}" for m in modules]
+        ours = sum(kernel_weights(inception, f"inception_{m}") for m in modules)
+        control = sum(kernel_weights(plain, f"plain_{m}") for m in modules)
+        assert control == pytest.approx(ours, rel=0.01), stage
+    params = count_params(inception).trainable
+    assert count_params(plain).trainable == pytest.approx(params, rel=0.01)
+
+
 @pytest.fixture(scope="module")
 def keras_inception_v3():
     """keras.applications' model with every weight random, BatchNorm

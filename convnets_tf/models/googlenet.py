@@ -54,11 +54,36 @@ AUX_LOSS_WEIGHTS = {output: AUX_LOSS_WEIGHT for output in AUX_OUTPUTS}
 MIN_SIZE = 32
 MIN_SIZE_AUX = 65
 
+# The CIFAR miniature: Table 1's modules at half their filter numbers.
+CIFAR_MODULES = {
+    module: tuple(n // 2 for n in filters) for module, filters in INCEPTION_MODULES.items()
+}
+CIFAR_MIN_SIZE = 8
+# Its control, `inception=False`: one 3x3 convolution per module, every
+# convolution of a stage as wide as gives the stage the multiply-adds of its
+# inception modules (w solves 9 * depth_in * w + 9 * (n - 1) * w**2 = the
+# modules' weights, rounded), so the two networks cost the same per stage.
+CIFAR_PLAIN_WIDTHS = {"3": 85, "4": 129, "5": 206}
+
 
 def max_pool(x, name, strides=2):
     """3x3 max pooling, 'same' padding as in Figure 3: with stride 2 it
     halves the grid, 224 -> 112 -> 56 -> 28 -> 14 -> 7 (Table 1)."""
     return layers.MaxPooling2D(3, strides=strides, padding="same", name=name)(x)
+
+
+def stem(x, width, first_kernel, first_strides):
+    """The layers below the inception modules (Figure 3): a convolution,
+    3x3 max pooling, LRN, a 1x1 and a 3x3 convolution (`width`, `width`
+    and 3 x `width` filters) and LRN. The LRN parameters are the BVLC Caffe
+    reproduction's (size 5, alpha 1e-4 divided by the size, beta 0.75, k
+    1): the paper gives none."""
+    x = conv_relu(x, width, first_kernel, strides=first_strides, name="conv1")
+    x = max_pool(x, name="pool1")
+    x = LocalResponseNormalization(bias=1.0, alpha=1e-4 / 5, name="lrn1")(x)
+    x = conv_relu(x, width, 1, name="conv2_reduce")
+    x = conv_relu(x, 3 * width, 3, name="conv2")
+    return LocalResponseNormalization(bias=1.0, alpha=1e-4 / 5, name="lrn2")(x)
 
 
 def inception_module(x, filters, name):
@@ -123,10 +148,8 @@ def googlenet(
 
     The other arguments are those of keras.applications. Input must be at
     least 32x32 (65x65 with `aux_logits`). The paper's "7x7 average
-    pooling" is global average pooling here, so other input sizes work. The
-    LRN parameters are the BVLC Caffe reproduction's (size 5, alpha 1e-4
-    divided by the size, beta 0.75, k 1): the paper gives none. Weights
-    use Keras' default initialisers.
+    pooling" is global average pooling here, so other input sizes work. LRN
+    as in `stem`. Weights use Keras' default initialisers.
     """
     if aux_logits and not include_top:
         raise ValueError(
@@ -142,12 +165,7 @@ def googlenet(
     # "All the convolutions, including those inside the Inception modules,
     # use rectified linear activation" (section 5): `conv_relu`, 'same'
     # padding, the (S) of Figure 3.
-    x = conv_relu(inputs, 64, 7, strides=2, name="conv1")
-    x = max_pool(x, name="pool1")
-    x = LocalResponseNormalization(bias=1.0, alpha=1e-4 / 5, name="lrn1")(x)
-    x = conv_relu(x, 64, 1, name="conv2_reduce")
-    x = conv_relu(x, 192, 3, name="conv2")
-    x = LocalResponseNormalization(bias=1.0, alpha=1e-4 / 5, name="lrn2")(x)
+    x = stem(inputs, 64, 7, first_strides=2)
     x = max_pool(x, name="pool2")
 
     aux_inputs = {}
@@ -170,6 +188,43 @@ def googlenet(
             for output, module in AUX_OUTPUTS.items()
         ]
     return make_model(inputs, outputs, name, weights)
+
+
+def googlenet_cifar(
+    input_shape=(32, 32, 3),
+    num_classes=10,
+    include_top=True,
+    pooling=None,
+    classifier_activation="softmax",
+    weights=None,
+    name="googlenet_cifar",
+    inception=True,
+):
+    """A miniature GoogLeNet for CIFAR, not a network of the paper: for
+    experiments a CPU can afford (notebook 05).
+
+    Table 1's layers at half their filter numbers, on grids of 16, 8 and 4
+    instead of 28, 14 and 7: the stem with a 3x3 stride-1 first
+    convolution and without its last pooling, the nine
+    inception modules with a pooling between stages, global average
+    pooling, dropout 0.4 and the classifier; no auxiliary classifiers.
+    `inception=False` is the control: a plain stack with one 3x3
+    convolution in place of each module, as many layers and as many
+    multiply-adds per stage (`CIFAR_PLAIN_WIDTHS`), so narrower.
+    """
+    check_arguments(name, input_shape, CIFAR_MIN_SIZE, pooling, weights)
+    inputs = keras.Input(input_shape)
+    x = stem(inputs, 32, 3, first_strides=1)   # no pool2: stage 3 at 16x16
+    for module, filters in CIFAR_MODULES.items():
+        if module in ("4a", "5a"):
+            x = max_pool(x, name=f"pool{int(module[0]) - 1}")
+        if inception:
+            x = inception_module(x, filters, name=f"inception_{module}")
+        else:
+            x = conv_relu(x, CIFAR_PLAIN_WIDTHS[module[0]], 3, name=f"plain_{module}")
+    x = classifier_top(x, num_classes, include_top, pooling, classifier_activation,
+                       dropout=0.4)
+    return make_model(inputs, x, name, weights)
 
 
 register_model("googlenet", googlenet)
