@@ -210,7 +210,8 @@ def googlenet_cifar(
     pooling, dropout 0.4 and the classifier; no auxiliary classifiers.
     `inception=False` is the control: a plain stack with one 3x3
     convolution in place of each module, as many layers and as many
-    multiply-adds per stage (`CIFAR_PLAIN_WIDTHS`), so narrower.
+    multiply-adds per stage (`CIFAR_PLAIN_WIDTHS`), so narrower. Input
+    must be at least 8x8, where the last stage sees one position.
     """
     check_arguments(name, input_shape, CIFAR_MIN_SIZE, pooling, weights)
     inputs = keras.Input(input_shape)
