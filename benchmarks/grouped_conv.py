@@ -21,8 +21,6 @@ where TensorFlow sees a GPU, GroupedConv2D is Keras' Conv2D by design.
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -31,6 +29,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from convnets_tf.layers import GroupedConv2D  # noqa: E402
+from convnets_tf.timing import forward_backward, median_seconds  # noqa: E402
 
 
 def grouped_conv(conv, shape, width, cardinality):
@@ -57,31 +56,12 @@ def bottleneck(conv, shape, width, cardinality):
     return keras.Model(inputs, x)
 
 
-def make_step(model, upstream):
-    """One forward and backward pass, as Keras' `fit` runs it."""
-
-    @tf.function
-    def step(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = model(x, training=True)
-            loss = tf.reduce_sum(y * upstream)
-        return [y, *tape.gradient(loss, [x, *model.trainable_weights])]
-
-    return step
-
-
 def time_step(step, x, repeats):
     """Median seconds per step, after a first call that traces (and, for
-    Keras' grouped convolution, XLA-compiles) the step."""
+    Keras' grouped convolution, XLA-compiles) the step; and the first
+    call's outputs."""
     first = [t.numpy() for t in step(x)]
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for t in step(x):
-            t.numpy()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), first
+    return median_seconds(lambda: [t.numpy() for t in step(x)], repeats, warmup=0), first
 
 
 def max_relative_difference(a, b):
@@ -102,9 +82,9 @@ def compare(title, build, args):
     dense = build(keras.layers.Conv2D, shape, args.width, 1)
     upstream = tf.constant(rng.normal(size=ours.output_shape[1:]), "float32")
 
-    t_ours, out_ours = time_step(make_step(ours, upstream), x, args.repeats)
-    t_theirs, out_theirs = time_step(make_step(theirs, upstream), x, args.repeats)
-    t_dense, _ = time_step(make_step(dense, upstream), x, args.repeats)
+    t_ours, out_ours = time_step(forward_backward(ours, upstream), x, args.repeats)
+    t_theirs, out_theirs = time_step(forward_backward(theirs, upstream), x, args.repeats)
+    t_dense, _ = time_step(forward_backward(dense, upstream), x, args.repeats)
     difference = max_relative_difference(out_ours, out_theirs)
 
     print(f"\n{title}, input {shape}, width {args.width}, "

@@ -6,6 +6,7 @@ and on what else runs on it: `machine()` gives the line to print beside
 them (cores and load average).
 
     latency = inference_seconds(model, batch_size=1)
+    step = forward_backward(layer, upstream)     # time it with median_seconds
     rate = training_images_per_second(model, batch_size=64)
     flat = to_tflite(model)                      # float32 flatbuffer
     int8 = to_tflite(model, calibration=images)  # int8 post-training quantised
@@ -40,6 +41,23 @@ def median_seconds(fn, repeats=10, warmup=2):
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def forward_backward(layer, upstream):
+    """One training step's work for `layer` (a layer or a model), compiled:
+    a function of `x` that returns the output and the gradients of
+    `sum(output * upstream)` for `x` and for every trainable weight.
+    `upstream` stands for the gradient arriving from the layers above."""
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=True)
+            loss = tf.reduce_sum(y * upstream)
+        return [y, *tape.gradient(loss, [x, *layer.trainable_weights])]
+
+    return step
 
 
 def _random_input(model, batch_size, seed=0):

@@ -36,7 +36,6 @@ if "google.colab" in sys.modules:
 # %%
 import inspect
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # fewer C++ start-up logs
 import keras
@@ -287,29 +286,19 @@ print(inspect.getsource(cl.GroupedConv2D.convolution_op))
 
 # %% [markdown]
 # Timed here on conv2 of `alexnet_cifar` (15x15x96 in, batch 32), one
-# forward and backward pass each, after a first call that traces (and
+# forward and backward pass each (`timing.forward_backward`); each
+# figure is the median of three calls after a first that traces (and
 # for Keras XLA-compiles) the step. The figures depend on the machine
 # and its load; they are printed, not checked.
 
 # %%
-def seconds_per_step(layer, x, repeats=2):
-    @tf.function
-    def step(x):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            loss = tf.reduce_sum(layer(x) ** 2)
-        return tape.gradient(loss, [x, *layer.trainable_weights])
-    step(x)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        [t.numpy() for t in step(x)]
-        times.append(time.perf_counter() - start)
-    return min(times)
+from convnets_tf.timing import forward_backward, median_seconds
 
 x = tf.random.stateless_normal((32, 15, 15, 96), seed=(0, 1))
-ours = seconds_per_step(grouped, x)
-theirs = seconds_per_step(keras_grouped, x)
+upstream = tf.random.stateless_normal((32, 15, 15, 256), seed=(0, 2))
+ours, theirs = (
+    median_seconds(lambda: [t.numpy() for t in step(x)], repeats=3, warmup=1)
+    for step in (forward_backward(grouped, upstream), forward_backward(keras_grouped, upstream)))
 print(f"devices: {', '.join(d.device_type for d in tf.config.list_logical_devices())}")
 print(f"GroupedConv2D          {ours:.3f} s per step")
 print(f"keras Conv2D(groups=2) {theirs:.3f} s per step ({theirs / ours:.0f}x)")

@@ -25,6 +25,19 @@ def test_median_ignores_warmup_and_outliers():
                                  repeats=4, warmup=1) < 0.1
 
 
+def test_forward_backward_gives_the_output_and_the_gradients_of_a_dense_layer():
+    rng = np.random.default_rng(0)
+    x, upstream = (rng.normal(size=shape).astype("float32") for shape in ((4, 3), (4, 2)))
+    dense = keras.layers.Dense(2, use_bias=False)
+    dense.build((4, 3))
+    kernel = dense.get_weights()[0]
+    y, dx, dkernel = (t.numpy() for t in timing.forward_backward(dense, upstream)(x))
+    # sum(y * upstream) with y = x @ kernel: d/dx = upstream @ kernel.T, d/dkernel = x.T @ upstream
+    np.testing.assert_allclose(y, x @ kernel, rtol=1e-5)
+    np.testing.assert_allclose(dx, upstream @ kernel.T, rtol=1e-5)
+    np.testing.assert_allclose(dkernel, x.T @ upstream, rtol=1e-5)
+
+
 def test_tflite_float_and_int8_agree_with_keras(model):
     images = np.random.default_rng(0).uniform(0, 1, (16, 32, 32, 3)).astype("float32")
     expected = model.predict(images, verbose=0)
