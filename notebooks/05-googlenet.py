@@ -553,11 +553,11 @@ del small, deployed
 # ## 6. Inception modules against a plain stack of the same cost
 #
 # **The claim.** The paper's case for the inception module is the use
-# of a fixed computing budget: its knobs allow "a controlled balancing
-# of computational resources" that gives networks 2-3 times faster than
-# similarly performing networks without inception modules (section 4),
-# and its conclusion is a quality gain at a modest increase in
-# computation over "shallower and less wide networks" (section 9). Put
+# of a fixed computing budget: its knobs let the computation be balanced
+# so that the networks come out 2-3 times faster than similarly
+# performing networks without inception modules (section 4), and its
+# conclusion is a significant quality gain at a modest increase in
+# computation over shallower and less wide networks (section 9). Put
 # as a controlled experiment: **at the same number of multiply-adds, a
 # network of inception modules learns better than a plain stack of
 # convolutions.**
@@ -582,7 +582,7 @@ del small, deployed
 # reduction and a 3x3 convolution per module, at the module's output
 # width) did not learn at all in a trial (5,000 images, 2 epochs, the
 # recipe below; loss 2.3026 to 2.3023, test accuracy 0.100; not stored
-# here): twenty ReLU layers without normalisation, at Keras' default
+# here): 21 ReLU convolutions without normalisation, at Keras' default
 # initialisation, pass almost no signal, the problem of section 5.
 
 # %%
