@@ -425,29 +425,31 @@ del theirs, resnet50, resnet34
 # | augmentation | 4-pixel padding, random 32x32 crop, flip | the same |
 # | loss | cross-entropy | cross-entropy, label smoothing 0.1 |
 #
-# **The budget.** A step of 128 images takes about 1 s for the 20-layer
-# networks on this 2-core CPU and about 1.8 s for the 56-layer ones (the
+# **The budget.** A step of 128 images takes 0.3-0.5 s for the 20-layer
+# networks on this 2-core CPU and about 1 s for the 56-layer ones (the
 # logs below), so the paper's 64,000 iterations are out of reach. The four networks train on the first 10,000
-# of the 50,000 training images for 4 epochs, 312 steps each, about 30
+# of the 50,000 training images for 4 epochs, 312 steps each, about 15
 # minutes for all four: the first 0.5% of the paper's schedule. On a GPU
 # the same cell trains on all training images for 30 epochs.
 
 # %%
-import time
-
 from convnets_tf.data import load_cifar
-from convnets_tf.history import read_rows
-from convnets_tf.notebook import error_summary, plan_run
+from convnets_tf.notebook import error_summary, plan_run, train_arms
 from convnets_tf.plots import plot_error_curves
-from convnets_tf.results import record_run
-from convnets_tf.train import describe_run, get_strategy, train_cifar
+from convnets_tf.train import describe_run, get_strategy
 
 plan = plan_run(
     cpu=dict(train_images=10_000, test_images=None, epochs=4, batch_size=128),
     accelerator=dict(train_images=None, test_images=None, epochs=30, batch_size=128),
 )
 data = load_cifar("cifar10").take(plan.train_images, plan.test_images)
-ARMS = {f"{kind}-{depth}": (depth, kind == "resnet")
+
+
+def network(kind, depth):
+    return lambda: resnet.resnet_cifar(depth=depth, residual=kind == "resnet",
+                                       name=f"{kind}{depth}")
+
+ARMS = {f"{kind}-{depth}": network(kind, depth)
         for depth in (20, 56) for kind in ("plain", "resnet")}
 if plan.mode == "smoke":   # CI: the 20-layer pair; the 56-layer one is the same call
     ARMS = {label: ARMS[label] for label in ("plain-20", "resnet-20")}
@@ -456,20 +458,8 @@ print(plan)
 print(f"Run: {describe_run(data, plan.epochs, plan.batch_size, strategy=strategy)}")
 
 # %%
-RESULTS = {}
-for label, (depth, residual) in ARMS.items():
-    out = f"{plan.runs_dir}/degradation_{label}"
-    start = time.time()
-    keras.utils.set_random_seed(0)   # the same initial draw for both networks of a depth
-    train_cifar(
-        lambda: resnet.resnet_cifar(depth=depth, residual=residual,
-                                    name=label.replace("-", "")),
-        data, epochs=plan.epochs, batch_size=plan.batch_size, out_dir=out, strategy=strategy,
-        verbose=2, learning_rate=0.1, weight_decay=1e-4,
-    )
-    record_run(plan, out, notebook="08-resnet", label=label)
-    RESULTS[label] = read_rows(f"{out}/history.csv")
-    print(f"{label}: trained in {time.time() - start:.0f} s\n")
+RESULTS = train_arms(ARMS, data, plan, "08-resnet", out_prefix="degradation_",
+                     strategy=strategy, learning_rate=0.1, weight_decay=1e-4)
 
 # %% [markdown]
 # Training and test error of the four runs, drawn as in Figure 6 (dashed:
@@ -513,39 +503,39 @@ for label in RESULTS:
 # float32, on the first 10,000 of the 50,000 training images
 # (`cifar10_train50k.npz`: real CIFAR-10 decoded from a JPEG export) with
 # the 2,000 test images, 4 epochs of batch 128 each (312 steps), as the
-# `Run:` line says. A step took 0.6-1.1 s for the 20-layer networks and
-# 1.7-1.9 s for the 56-layer ones.
+# `Run:` line says. A step took 0.32-0.49 s for the 20-layer networks and
+# 0.95-1.1 s for the 56-layer ones.
 #
 # Training error after each of the 4 epochs (measured on augmented
 # batches while the weights change):
 #
 # | | 20 layers | 56 layers |
 # |---|---|---|
-# | plain | 0.733, 0.645, 0.598, **0.560** | 0.886, 0.832, 0.804, **0.777** |
-# | residual | 0.726, 0.592, 0.533, **0.487** | 0.868, 0.789, 0.740, **0.723** |
+# | plain | 0.744, 0.662, 0.619, **0.575** | 0.888, 0.869, 0.810, **0.786** |
+# | residual | 0.743, 0.602, 0.539, **0.499** | 0.890, 0.837, 0.771, **0.727** |
 #
 # * **Degradation, as the paper defines it, is there.** Plain-56 ends
-#   with a training error 0.22 above plain-20's, and it is above in
+#   with a training error 0.21 above plain-20's, and it is above in
 #   every epoch: the deeper plain network fits its own training data
 #   worse. That is an optimisation failure, not overfitting, and
-#   plain-56 barely starts at all in the first epoch (0.886, against
+#   plain-56 barely starts at all in the first epoch (0.888, against
 #   0.9 for guessing).
-# * **Shortcuts help at both depths:** ResNet-20 ends 0.07 below
-#   plain-20, ResNet-56 0.05 below plain-56.
+# * **Shortcuts help at both depths:** ResNet-20 ends 0.08 below
+#   plain-20, ResNet-56 0.06 below plain-56.
 # * **But this budget does not show the paper's second half**, that the
 #   residual 56-layer network trains as well as or better than the
-#   20-layer one. After 312 steps ResNet-56 is 0.24 behind ResNet-20, a
+#   20-layer one. After 312 steps ResNet-56 is 0.23 behind ResNet-20, a
 #   gap as large as the plain networks'. A 56-layer network of either kind
 #   starts slower, and 312 steps are the very start of the paper's
 #   64,000 iterations; whether ResNet-56 catches up, as in Figure 6 and
 #   Table 6 (6.97% test error against 8.75% for ResNet-20), was not
-#   measured here. At 1.8 s a step, 10 epochs of all 50,000 images would
-#   take two hours per 56-layer network on this CPU.
-# * **Test accuracy** follows the training error: 0.503 (ResNet-20), 0.425
-#   (plain-20), 0.268 (ResNet-56) and 0.138 (plain-56). Plain-56's figure
+#   measured here. At about 1 s a step, 10 epochs of all 50,000 images
+#   would take over an hour per 56-layer network on this CPU.
+# * **Test accuracy** follows the training error: 0.495 (ResNet-20), 0.418
+#   (plain-20), 0.273 (ResNet-56) and 0.143 (plain-56). Plain-56's figure
 #   is near chance, partly because its moving BatchNorm statistics lag its
-#   weights: re-estimated on training batches they give 0.251 (the last
-#   cell); the other networks change by 0.006 to 0.025. So plain-56 has
+#   weights: re-estimated on training batches they give 0.234 (the last
+#   cell); the other networks change by 0 to 0.024. So plain-56 has
 #   learned a little; what the run shows is how much less than plain-20.
 #
 # One seed per network: at 2,000 test images an accuracy near 0.3 has a
