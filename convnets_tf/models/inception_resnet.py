@@ -201,9 +201,9 @@ def inception_resnet(
     return make_model(inputs, x, name, weights)
 
 
-# The miniature's stage widths; its Reduction-A blocks double the width
-# (n + m + input channels with k = l = m = n = half the input).
-CIFAR_WIDTHS = (64, 128, 256)
+# The miniature's stem width. Each Reduction-A doubles it (k = l = m = n =
+# half the input: n + m + the pooled input), so the stages have 64, 128, 256.
+CIFAR_STEM_WIDTH = 64
 # Two 'valid' 3x3/2 reductions leave a 1x1 map from 7x7.
 CIFAR_MIN_SIZE = 7
 
@@ -235,12 +235,12 @@ def inception_resnet_cifar(
         raise ValueError(f"{name}: blocks_per_stage must be at least 1; got {blocks_per_stage}.")
     check_arguments(name, input_shape, CIFAR_MIN_SIZE, pooling, weights)
     inputs = keras.Input(input_shape)
-    x = conv_bn(inputs, CIFAR_WIDTHS[0], 3, "stem")
-    for stage, width in enumerate(CIFAR_WIDTHS, start=1):
+    x = conv_bn(inputs, CIFAR_STEM_WIDTH, 3, "stem")
+    for stage in (1, 2, 3):
         if stage > 1:
             half = x.shape[-1] // 2
             x = reduction_a(x, half, half, half, half, name=f"reduction{stage}")
-        b = width // 4
+        b = x.shape[-1] // 4
         branches = [[(b, 1)], [(b, 1), (b, 3)], [(b, 1), (b, 3), (b, 3)]]
         for i in range(1, blocks_per_stage + 1):
             x = inception_resnet_block(x, branches, 1.0, f"stage{stage}_block{i}",
