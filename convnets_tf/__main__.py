@@ -149,8 +149,9 @@ def parse_args(argv):
                    help="fast: airbench's recipe for its network (batch 1,024, 10 "
                    "epochs, Nesterov SGD at momentum 0.85 on a triangular schedule, "
                    "label smoothing 0.2, 64x the learning rate for BatchNorm shifts, "
-                   "lookahead, crops shifted by 2, flip-and-translate test-time "
-                   "augmentation); the options below override it")
+                   "lookahead, weight decay on the BatchNorm shifts, reflected crops "
+                   "shifted by 2, flip-and-translate test-time augmentation); the "
+                   "options below override it")
     p.add_argument("--epochs", type=int, help="default: 30, or 10 with --recipe fast")
     p.add_argument("--batch-size", type=int,
                    help="default: 128, or 1,024 with --recipe fast")

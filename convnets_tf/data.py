@@ -219,8 +219,13 @@ def _download(name, cached):
     return arrays
 
 
+# `crop_padding`'s choices, as `tf.pad` modes.
+CROP_PADDINGS = {"zeros": "CONSTANT", "reflect": "REFLECT"}
+
+
 def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
-                 num_classes=None, outputs=None, translate=4, randaugment=False):
+                 num_classes=None, outputs=None, translate=4, randaugment=False,
+                 crop_padding="zeros"):
     """Builds a batched `tf.data.Dataset` of normalised images and targets.
 
     Training pipelines reshuffle every epoch, apply random crops of the
@@ -251,6 +256,10 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
             with zeros by this much on each side); 0 for flips only. A
             progressive run (`train_cifar(..., image_sizes=...)`) grows
             it with the image size, as an augmentation magnitude.
+        crop_padding: what fills the border of a shifted crop: "zeros"
+            (black, as torchvision's `RandomCrop(padding=4)`) or "reflect"
+            (the image mirrored at its edge, as airbench's crops: no edge
+            that a whitening first layer would amplify).
         randaugment: training batches first go through Keras'
             `RandAugment` (Cubuk et al. 2020; 2 operations, factor 0.5), the
             input noise of Noisy Student (Xie et al. 2020, section 2).
@@ -266,6 +275,9 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
             or translate < 0:
         raise ValueError(f"translate must be a whole number of pixels, 0 or more (the "
                          f"default is 4), got {translate!r}.")
+    if crop_padding not in CROP_PADDINGS:
+        raise ValueError(f"crop_padding must be one of {', '.join(CROP_PADDINGS)}, "
+                         f"got {crop_padding!r}.")
     images = tf.convert_to_tensor(x)
     soft = np.ndim(y) == 2
     labels = tf.convert_to_tensor(np.asarray(y, np.float32 if soft else np.int32))
@@ -303,7 +315,7 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
     def augment(batch, random_seed):
         n = tf.shape(batch)[0]
         padded = tf.pad(batch, [[0, 0], [translate, translate], [translate, translate],
-                                [0, 0]])
+                                [0, 0]], mode=CROP_PADDINGS[crop_padding])
         crop_seed, flip_seed = tf.unstack(tf.random.split(random_seed))
         offsets = tf.random.stateless_uniform(
             [n, 2], crop_seed, maxval=2 * translate + 1, dtype=tf.int32

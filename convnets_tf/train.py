@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from convnets_tf.data import check_arrays, make_dataset
+from convnets_tf.data import CROP_PADDINGS, check_arrays, make_dataset
 from convnets_tf.files import atomic_path
 from convnets_tf.history import read_header, read_rows
 from convnets_tf.plots import plot_history
@@ -59,11 +59,13 @@ SCHEDULES = ("cosine", "triangular")
 # mean loss that is a learning rate of 1.5, and its weight decay, which runs
 # through the momentum (x 1 / (1 - 0.85)), is Keras' decoupled 0.00887 at a
 # learning rate of 1.5. Its 9.9 epochs become 10 here: `train_cifar` counts
-# whole epochs. `fast_recipe` scales it to other batch sizes.
+# whole epochs. `fast_recipe` scales it to other batch sizes. As airbench,
+# it decays the BatchNorm shifts too and pads its crops by reflection.
 FAST_RECIPE = dict(
     optimizer="sgd", learning_rate=1.5, momentum=0.85, weight_decay=0.00887,
     label_smoothing=0.2, schedule="triangular", shift_lr_multiplier=64.0,
-    lookahead=True, translate=2, tta=True, tta_translate=1,
+    lookahead=True, decay_shifts=True, translate=2, crop_padding="reflect", tta=True,
+    tta_translate=1,
 )
 FAST_BATCH_SIZE = 1024
 FAST_EPOCHS = 10
@@ -235,8 +237,8 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
                 bn_momentum=None, bn_reestimate=0, use_ema=False, ema_momentum=0.99,
                 tta=False, tta_translate=0, image_sizes=None, translations=None,
                 momentum=0.9, schedule="cosine", shift_lr_multiplier=1.0,
-                lookahead=False, translate=4, seed=None, decay_shifts=False,
-                randaugment=False):
+                lookahead=False, translate=4, crop_padding="zeros", seed=None,
+                decay_shifts=False, randaugment=False):
     """The recipe's settings, checked, with the optimizer's defaults filled in
     (see `compile_model` and `train_cifar`); they are also part of a run's
     definition."""
@@ -266,6 +268,9 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
         raise ValueError(
             f"translate must be a whole number of pixels from 0 to {MAX_TRANSLATE} "
             f"(the default is 4), got {translate!r}.")
+    if crop_padding not in CROP_PADDINGS:
+        raise ValueError(f"crop_padding must be one of {', '.join(CROP_PADDINGS)} (the "
+                         f"default is zeros; airbench reflects), got {crop_padding!r}.")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                              or seed < 0):
         raise ValueError(f"seed must be a whole number, 0 or more, or None; got {seed!r}.")
@@ -313,7 +318,8 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
         "image_sizes": image_sizes, "translations": translations,
         "momentum": momentum, "schedule": schedule,
         "shift_lr_multiplier": float(shift_lr_multiplier), "lookahead": lookahead,
-        "translate": int(translate), "seed": None if seed is None else int(seed),
+        "translate": int(translate), "crop_padding": crop_padding,
+        "seed": None if seed is None else int(seed),
         "decay_shifts": decay_shifts, "randaugment": randaugment,
     }
 
@@ -962,6 +968,7 @@ def describe_run(data, epochs, batch_size, strategy=None, precision="auto", **re
             ("lookahead", recipe["lookahead"]),
             ("weight decay on normalisation shifts", recipe["decay_shifts"]),
             (f"crops shifted by up to {recipe['translate']}", recipe["translate"] != 4),
+            ("crops padded by reflection", recipe["crop_padding"] == "reflect"),
             ("RandAugment", recipe["randaugment"]),
             (f"seed {recipe['seed']}", recipe["seed"] is not None),
             (f"BatchNorm momentum {recipe['bn_momentum']}", recipe["bn_momentum"] is not None),
@@ -1177,7 +1184,7 @@ def train_cifar(
         **recipe: see `full_recipe`; passed to `compile_model` (optimizer,
             learning_rate, loss_weights, bn_momentum, use_ema, ...),
             image_sizes and translations, the progressive schedule,
-            randaugment (`make_dataset`), and bn_reestimate, tta and
+            crop_padding and randaugment (`make_dataset`), and bn_reestimate, tta and
             tta_translate, applied at the end.
 
     Returns:
@@ -1262,7 +1269,8 @@ def train_cifar(
         # Workers of a cluster each keep their share of the same shuffled batches.
         train_ds = make_dataset(x_train, y_train, batch_size, training=True,
                                 seed=0 if workers and seed is None else seed,
-                                translate=translate, randaugment=recipe["randaugment"],
+                                translate=translate, crop_padding=recipe["crop_padding"],
+                                randaugment=recipe["randaugment"],
                                 **{**targets, "image_size": size})
         if not built:
             _build_state(model, strategy, train_ds)

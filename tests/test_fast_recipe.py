@@ -91,6 +91,7 @@ def test_lookahead_pulls_the_weights_back_to_the_slow_copy_taken_at_the_first_st
     (dict(optimizer="adamw", shift_lr_multiplier=64.0), "options of SGD"),
     (dict(shift_lr_multiplier=0), "shift_lr_multiplier must be"),
     (dict(translate=-1), "translate must be"),
+    (dict(crop_padding="edge"), "crop_padding must be one of zeros, reflect"),
     (dict(translate=2, image_sizes=[16, 32]), "one per stage"),
     (dict(lookahead=1), "lookahead must be True or False"),
     (dict(decay_shifts="yes"), "decay_shifts must be True or False"),

@@ -98,6 +98,24 @@ def test_translate_sets_the_crop_shift(tiny_cifar):
         make_dataset(x, y, 64, training=True, translate=-1)
 
 
+def test_reflected_crops_have_no_black_border():
+    # White images: a zero-padded crop shifted off-centre shows black
+    # pixels at its edge, a reflected one only white.
+    x = np.full((64, 8, 8, 3), 255, np.uint8)
+    y = np.zeros(64, np.int32)
+    white = (255 - np.array(CIFAR_MEAN)) / np.array(CIFAR_STD)
+
+    def all_white(crop_padding):
+        batch = next(iter(make_dataset(x, y, 64, training=True, seed=1, translate=2,
+                                       crop_padding=crop_padding)))[0].numpy()
+        return np.allclose(batch, np.broadcast_to(white, batch.shape), atol=1e-5)
+
+    assert not all_white("zeros")
+    assert all_white("reflect")
+    with pytest.raises(ValueError, match="crop_padding must be one of zeros, reflect"):
+        make_dataset(x, y, 64, training=True, crop_padding="wrap")
+
+
 def test_each_stage_trains_at_its_size_and_the_test_at_the_last(tiny_cifar, tmp_path,
                                                                  pipelines):
     data = load_cifar(source=tiny_cifar).take(128, 64)

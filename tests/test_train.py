@@ -261,7 +261,9 @@ def test_describe_run_names_hardware_strategy_precision_data_and_schedule(tiny_c
     assert train.describe_run(data, 10, 1024, **train.FAST_RECIPE, seed=3).endswith(
         "batch 1024, learning rate 1.5, weight decay 0.00887, label smoothing 0.2, momentum "
         "0.85, triangular schedule, 64x learning rate for normalisation shifts, lookahead, "
-        "crops shifted by up to 2, seed 3, test-time augmentation (flip, translate 1)")
+        "weight decay on normalisation shifts, crops shifted by up to 2, crops padded by "
+        "reflection, seed 3, test-time "
+        "augmentation (flip, translate 1)")
 
 
 def test_weight_decay_skips_biases():
