@@ -253,13 +253,12 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
             same targets, as a dict.
         translate: the largest shift, in pixels of the stored images, of
             the random crops of training batches (the images are padded
-            with zeros by this much on each side); 0 for flips only. A
-            progressive run (`train_cifar(..., image_sizes=...)`) grows
-            it with the image size, as an augmentation magnitude.
+            by this much on each side, see `crop_padding`); 0 for flips
+            only. A progressive run (`train_cifar(..., image_sizes=...)`)
+            grows it with the image size, as an augmentation magnitude.
         crop_padding: what fills the border of a shifted crop: "zeros"
             (black, as torchvision's `RandomCrop(padding=4)`) or "reflect"
-            (the image mirrored at its edge, as airbench's crops: no edge
-            that a whitening first layer would amplify).
+            (the image mirrored at its edge, as airbench pads its crops).
         randaugment: training batches first go through Keras'
             `RandAugment` (Cubuk et al. 2020; 2 operations, factor 0.5), the
             input noise of Noisy Student (Xie et al. 2020, section 2).

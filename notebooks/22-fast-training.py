@@ -393,8 +393,9 @@ print(f"standard error of one accuracy near {p:.2f} on {n_test:,} test images: "
 #   run (0.9020 to 0.9100), 1.4-1.5 to the earlier two, 0.5 to airbench's
 #   own code (0.9020 to 0.9070), and 0.55 to the ablation's full recipe.
 # * **Not measured:** the time to 94% on a GPU (on this data airbench94
-#   does not reach 94% at all, above). The GPU machine lent to this project
-#   has JAX and PyTorch but no TensorFlow, and the package needs TensorFlow; `benchmarks/README.md` has what was measured there
+#   does not reach 94% in 10 epochs, above). The GPU machine lent to this
+#   project has JAX and PyTorch but no TensorFlow, and the package needs
+#   TensorFlow; `benchmarks/README.md` has what was measured there
 #   through Keras' JAX backend (ResNet-50 throughput).
 #
 # ## References
