@@ -223,6 +223,12 @@ def _download(name, cached):
 CROP_PADDINGS = {"zeros": "CONSTANT", "reflect": "REFLECT"}
 
 
+def check_crop_padding(crop_padding):
+    if crop_padding not in CROP_PADDINGS:
+        raise ValueError(f"crop_padding must be one of {', '.join(CROP_PADDINGS)} (the "
+                         f"default is zeros; airbench reflects), got {crop_padding!r}.")
+
+
 def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
                  num_classes=None, outputs=None, translate=4, randaugment=False,
                  crop_padding="zeros"):
@@ -274,9 +280,7 @@ def make_dataset(x, y, batch_size, training, seed=None, image_size=None,
             or translate < 0:
         raise ValueError(f"translate must be a whole number of pixels, 0 or more (the "
                          f"default is 4), got {translate!r}.")
-    if crop_padding not in CROP_PADDINGS:
-        raise ValueError(f"crop_padding must be one of {', '.join(CROP_PADDINGS)}, "
-                         f"got {crop_padding!r}.")
+    check_crop_padding(crop_padding)
     images = tf.convert_to_tensor(x)
     soft = np.ndim(y) == 2
     labels = tf.convert_to_tensor(np.asarray(y, np.float32 if soft else np.int32))

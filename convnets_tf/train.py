@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from convnets_tf.data import CROP_PADDINGS, check_arrays, make_dataset
+from convnets_tf.data import check_arrays, check_crop_padding, make_dataset
 from convnets_tf.files import atomic_path
 from convnets_tf.history import read_header, read_rows
 from convnets_tf.plots import plot_history
@@ -268,9 +268,7 @@ def full_recipe(optimizer="sgd", learning_rate=None, weight_decay=None,
         raise ValueError(
             f"translate must be a whole number of pixels from 0 to {MAX_TRANSLATE} "
             f"(the default is 4), got {translate!r}.")
-    if crop_padding not in CROP_PADDINGS:
-        raise ValueError(f"crop_padding must be one of {', '.join(CROP_PADDINGS)} (the "
-                         f"default is zeros; airbench reflects), got {crop_padding!r}.")
+    check_crop_padding(crop_padding)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                              or seed < 0):
         raise ValueError(f"seed must be a whole number, 0 or more, or None; got {seed!r}.")
